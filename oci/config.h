@@ -1,0 +1,56 @@
+/* The parts of a bundle's config.json (runtime-spec 1.1) the hook acts on. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "idmap.h"
+#include "state.h"
+
+/* The hook refuses a config.json larger than this. */
+#define OCI_CONFIG_MAX (16 * 1024 * 1024)
+
+struct oci_mount {
+        char *destination;      /* as written; the runtimes require it absolute */
+        char *type;             /* NULL when absent */
+        char *source;           /* NULL when absent */
+        char **options;
+        size_t n_options;
+        bool has_idmap;         /* the mount's own uidMappings/gidMappings */
+        struct id_mapping idmap;
+};
+
+struct oci_config {
+        char *root_path;        /* root.path as written */
+        char *rootfs;           /* root.path made absolute against the bundle */
+        bool root_readonly;
+        bool has_userns;        /* linux.namespaces has {"type":"user"} */
+        bool userns_joined;     /* ... with a "path": an existing namespace */
+        bool has_idmap;         /* linux.uidMappings/gidMappings present */
+        struct id_mapping idmap;
+        char **masked_paths;
+        size_t n_masked;
+        char **readonly_paths;
+        size_t n_readonly;
+        struct oci_mount *mounts;
+        size_t n_mounts;
+        struct annotations annotations;
+};
+
+/* Parses config.json text.  `bundle` (absolute) resolves a relative
+ * root.path; `where` names the document in messages ("config.json").
+ * Validates mappings with id_mapping_validate. */
+int oci_config_parse(const char *buf, size_t len, const char *bundle, const char *where,
+                     struct oci_config *out, struct err *e);
+
+/* Reads <bundle>/config.json (bounded by OCI_CONFIG_MAX) and parses it. */
+int oci_config_load(const char *bundle, struct oci_config *out, struct err *e);
+
+void oci_config_free(struct oci_config *c);
+
+/* True when the mount's options hold `opt` exactly. */
+bool oci_mount_has_option(const struct oci_mount *m, const char *opt);
+
+/* The value after "<name>=" in the mount's options, or NULL. */
+const char *oci_mount_option_value(const struct oci_mount *m, const char *name);

@@ -1,0 +1,51 @@
+/* /proc/<pid>/mountinfo, one struct per line (proc(5)).
+ *
+ *   36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
+ *   (1)(2)(3)   (4)   (5)      (6)      (7)   (8) (9)   (10)         (11)
+ *
+ * Paths are unescaped (\040 space, \011 tab, \012 newline, \134 backslash).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+struct mountinfo_entry {
+        int mount_id;
+        int parent_id;
+        unsigned major, minor;
+        char *root;             /* (4) */
+        char *mount_point;      /* (5) */
+        char *mount_options;    /* (6) raw, e.g. "rw,relatime,idmapped" */
+        char *optional_fields;  /* (7) space separated, "" when none */
+        char *fstype;           /* (9) */
+        char *source;           /* (10) */
+        char *super_options;    /* (11) */
+        unsigned attrs;         /* MOUNT_ATTR_RDONLY|NOSUID|NODEV|NOEXEC from (6) */
+        bool idmapped;          /* "idmapped" in (6) */
+};
+
+struct mountinfo {
+        size_t n;
+        struct mountinfo_entry *e;
+};
+
+/* `where` names the input in messages, e.g. "/proc/4242/mountinfo" or a file
+ * name; a bad line is named as where:LINE. */
+int mountinfo_parse(const char *buf, size_t len, const char *where,
+                    struct mountinfo *out, struct err *e);
+int mountinfo_load(const char *path, struct mountinfo *out, struct err *e);
+void mountinfo_free(struct mountinfo *mi);
+
+/* The mount on top at `mount_point` (the one no other mount at the same
+ * point sits on), or NULL.  The file's order is not the mount order. */
+const struct mountinfo_entry *mountinfo_top(const struct mountinfo *mi, const char *mount_point);
+
+/* The entry with this mount id, or NULL. */
+const struct mountinfo_entry *mountinfo_by_id(const struct mountinfo *mi, int mount_id);
+
+/* True when `e` lies below `ancestor` in the mount tree (parent chain). */
+bool mountinfo_is_below(const struct mountinfo *mi, const struct mountinfo_entry *e,
+                        const struct mountinfo_entry *ancestor);

@@ -1,0 +1,108 @@
+/* The plan: what the hook will do to a container's mounts, decided from the
+ * parsed inputs alone.
+ *
+ * plan_build is a pure function: no system call, no privilege.  The imperative
+ * layer (hook/mounts.c) only carries a plan out, and `oci-idmap-hook plan`
+ * prints one, which makes every decision testable without root.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "err.h"
+#include "idmap.h"
+#include "mountinfo.h"
+
+/* Annotation that turns the rootfs idmap on or off per container. */
+#define ANNOTATION_ROOTFS "io.github.oci-idmap-hook.rootfs"
+
+enum activation {
+        ACTIVATION_AUTO,        /* idmap an unshifted rootfs, leave a shifted one */
+        ACTIVATION_TRUE,        /* always idmap the rootfs */
+        ACTIVATION_FALSE,       /* never idmap the rootfs */
+};
+
+/* Why a mount is left alone (or REASON_NONE when it is idmapped). */
+enum plan_reason {
+        REASON_NONE = 0,
+        REASON_NO_USERNS,           /* the container has no user namespace */
+        REASON_NO_MAPPING,          /* user namespace without uid/gid mappings (joined) */
+        REASON_ACTIVATION_FALSE,    /* annotation says false */
+        REASON_ROOTFS_SHIFTED,      /* auto: the mapping already owns the rootfs owner */
+        REASON_ROOTFS_OWNER_UNMAPPED, /* auto: the owner is outside the mapping on both sides */
+        REASON_NOT_ASKED,           /* no idmap/ridmap option, no mappings of its own */
+        REASON_ALREADY_IDMAPPED,    /* the runtime made it idmapped itself */
+        REASON_FS_CANNOT_IDMAP,     /* the filesystem cannot be idmapped */
+        REASON_NOT_MOUNTED,         /* config.json has it, the mount table does not */
+};
+
+const char *plan_reason_str(enum plan_reason r);
+
+/* MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC */
+typedef unsigned plan_attrs;
+
+struct plan_entry {
+        const char *destination;        /* "/" for the rootfs; else inside the rootfs */
+        const char *type;               /* config.json type, or the filesystem type */
+        const char *fstype;             /* from mountinfo; NULL without one */
+        bool idmap;                     /* replace by an idmapped clone */
+        bool recursive;                 /* ridmap: every mount of the subtree */
+        enum plan_reason reason;        /* why not, when !idmap */
+        const struct id_mapping *mapping; /* when idmap; points into the config */
+        int mapping_index;              /* index into plan.mappings, -1 when none */
+        plan_attrs attrs;               /* flags the runtime meant for this mount */
+        plan_attrs attrs_recursive;     /* ... for every mount below it too */
+        size_t config_index;            /* index into config.mounts; SIZE_MAX for the rootfs */
+};
+
+struct plan {
+        bool nothing_to_do;             /* exit at once: no user namespace or nothing asked */
+        enum plan_reason why;           /* when nothing_to_do */
+        const char *rootfs;             /* absolute host path */
+        struct plan_entry root;
+        struct plan_entry *mounts;      /* one per config.json mount, in its order */
+        size_t n_mounts;
+        const char *const *masked;      /* linux.maskedPaths, to carry over */
+        size_t n_masked;
+        const char *const *readonly;    /* linux.readonlyPaths, to carry over */
+        size_t n_readonly;
+        /* The distinct mappings the idmapped mounts need: one user namespace
+         * each.  The rootfs and most volumes share the container's. */
+        const struct id_mapping *mappings[64];
+        size_t n_mappings;
+        /* Mappings parsed from crun's idmap=... options live here. */
+        struct id_mapping *owned;
+        size_t n_owned;
+};
+
+/* What the hook knows of the rootfs directory on disk (stat of root.path). */
+struct rootfs_owner {
+        bool known;
+        uid_t uid;
+        gid_t gid;
+};
+
+struct plan_input {
+        const struct oci_config *config;
+        const struct mountinfo *mountinfo;      /* NULL: plan from config.json alone */
+        struct rootfs_owner owner;
+        enum activation activation;
+};
+
+/* Reads the activation from the annotations (state's win over config's). */
+int plan_activation(const struct annotations *state, const struct annotations *config,
+                    enum activation *out, struct err *e);
+
+int plan_build(const struct plan_input *in, struct plan *out, struct err *e);
+void plan_free(struct plan *p);
+
+/* True when something in the plan is to be idmapped. */
+bool plan_has_work(const struct plan *p);
+
+/* Human-readable and JSON printouts (`oci-idmap-hook plan [--json]`). */
+int plan_print_text(const struct plan *p, FILE *f);
+int plan_print_json(const struct plan *p, FILE *f);
