@@ -1,1 +1,125 @@
-int main(void) { return 0; }
+/* oci-idmap-hook: the command line. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run.h"
+
+static const char usage[] =
+        "Usage: oci-idmap-hook prestart|createRuntime   (as an OCI hook; state on stdin)\n"
+        "       oci-idmap-hook plan --bundle DIR [--pid N | --mountinfo FILE] [--json]\n"
+        "       oci-idmap-hook --help | --version\n"
+        "\n"
+        "Gives user-namespaced containers an idmapped rootfs and idmapped volumes.\n"
+        "Annotation io.github.oci-idmap-hook.rootfs: auto (default), true, false.\n"
+        "\n"
+        "Exit codes: 0 done or nothing to do; 1 the mount work failed; 2 bad command\n"
+        "line; 3 the state, config.json or mount table was refused.\n";
+
+static void report(const struct err *e)
+{
+        fprintf(stderr, "oci-idmap-hook: %s\n", e->msg[0] ? e->msg : "failed");
+}
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        fprintf(stderr, "oci-idmap-hook: ");
+        vfprintf(stderr, fmt, ap);
+        fprintf(stderr, "\nTry 'oci-idmap-hook --help'.\n");
+        va_end(ap);
+        return EXIT_USAGE;
+}
+
+static int parse_pid(const char *s, pid_t *out)
+{
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v <= 0 || v > INT_MAX)
+                return -EINVAL;
+        *out = (pid_t)v;
+        return 0;
+}
+
+static int cmd_plan(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "bundle", required_argument, NULL, 'b' },
+                { "pid", required_argument, NULL, 'p' },
+                { "mountinfo", required_argument, NULL, 'm' },
+                { "json", no_argument, NULL, 'j' },
+                { 0 },
+        };
+        const char *bundle = NULL, *mountinfo = NULL;
+        struct err e = { 0 };
+        bool json = false;
+        pid_t pid = 0;
+        int c, code;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                switch (c) {
+                case 'b':
+                        bundle = optarg;
+                        break;
+                case 'p':
+                        if (parse_pid(optarg, &pid) < 0)
+                                return usage_error("plan: --pid: \"%s\" is not a pid", optarg);
+                        break;
+                case 'm':
+                        mountinfo = optarg;
+                        break;
+                case 'j':
+                        json = true;
+                        break;
+                default:
+                        return usage_error("plan: unknown option \"%s\"", argv[optind - 1]);
+                }
+        }
+        if (optind < argc)
+                return usage_error("plan: unexpected argument \"%s\"", argv[optind]);
+        if (!bundle)
+                return usage_error("plan: %s", "--bundle DIR is required");
+        if (pid && mountinfo)
+                return usage_error("plan: %s", "--pid and --mountinfo exclude each other");
+        code = hook_plan(bundle, pid, mountinfo, json, stdout, &e);
+        if (code != EXIT_OK)
+                report(&e);
+        return code;
+}
+
+int main(int argc, char **argv)
+{
+        struct err e = { 0 };
+        int code;
+
+        if (argc < 2)
+                return usage_error("%s", "missing the stage or command");
+        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+                fputs(usage, stdout);
+                return EXIT_OK;
+        }
+        if (strcmp(argv[1], "--version") == 0) {
+                printf("oci-idmap-hook %s\n", OCI_IDMAP_HOOK_VERSION);
+                return EXIT_OK;
+        }
+        if (strcmp(argv[1], "plan") == 0)
+                return cmd_plan(argc - 1, argv + 1);
+        if (argc > 2)
+                return usage_error("unexpected argument \"%s\"", argv[2]);
+        code = hook_run(argv[1], STDIN_FILENO, &e);
+        if (code != EXIT_OK)
+                report(&e);
+        return code;
+}

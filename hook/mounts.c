@@ -1,1 +1,499 @@
-/* placeholder: being written */
+/* Carrying a plan out inside the container's mount namespace.
+ *
+ * The kernel rules this file is shaped by:
+ * - mount_setattr(MOUNT_ATTR_IDMAP) only takes a mount that has never been
+ *   attached: a clone made by open_tree(OPEN_TREE_CLONE).  Of a detached tree
+ *   only the top can be idmapped (submounts fail with EINVAL), so a recursive
+ *   idmap is built one mount at a time, top down.
+ * - The other attributes (ro, nosuid, nodev, noexec) can be set on attached
+ *   mounts, and are.
+ * - A replacement is attached on top of the mount it replaces (stacked); the
+ *   runtime's pivot_root later detaches the old tree with the old root.
+ *
+ * The runtime behaviour it is shaped by: both runc and crun run the hook
+ * after they have mounted everything under the rootfs and before pivot_root.
+ * runc then applies read-only root, masked and read-only paths by path, which
+ * reaches the replacement; crun applies them through a handle on the old tree
+ * that it opened before the hooks, which does not.  So the hook sets on the
+ * replacement everything config.json asks for, and runc's later work on the
+ * same paths is a harmless repeat.
+ */
+#include "mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../oci/cleanup.h"
+
+struct ctx {
+        const struct plan *p;
+        const int *userns_fds;
+        int proc_self;          /* /proc/self, opened before entering the namespace */
+        int root_fd;            /* the rootfs as the container will see it */
+        bool root_replaced;
+        struct mountinfo mi;    /* the namespace's mount table, kept current */
+};
+
+static int open_in_root(int root_fd, const char *path)
+{
+        /* RESOLVE_IN_ROOT: ".." and absolute symlinks stay inside the
+         * rootfs, as the runtimes resolve destinations; a symlink in the
+         * image never leads the hook to a path of the host. */
+        struct open_how how = {
+                .flags = O_PATH | O_CLOEXEC,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        int fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+
+        return fd < 0 ? -errno : fd;
+}
+
+int mountinfo_read_at(int dirfd, const char *where, struct mountinfo *out, struct err *e)
+{
+        _cleanup_close_ int fd = openat(dirfd, "mountinfo", O_RDONLY | O_CLOEXEC);
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
+
+        if (fd < 0)
+                return err_sys(e, errno, "open `%s`", where);
+        /* procfs reports size 0: read to the end in growing steps. */
+        for (;;) {
+                ssize_t n;
+
+                if (cap - len < 4096) {
+                        size_t ncap = cap ? cap * 2 : 65536;
+                        char *nb = realloc(buf, ncap);
+
+                        if (!nb)
+                                return err_set(e, ENOMEM, "out of memory");
+                        buf = nb;
+                        cap = ncap;
+                }
+                n = read(fd, buf + len, cap - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return err_sys(e, errno, "read `%s`", where);
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        return mountinfo_parse(buf, len, where, out, e);
+}
+
+static int refresh_mountinfo(struct ctx *c, struct err *e)
+{
+        struct mountinfo mi;
+        int r = mountinfo_read_at(c->proc_self, "/proc/self/mountinfo", &mi, e);
+
+        if (r < 0)
+                return r;
+        mountinfo_free(&c->mi);
+        c->mi = mi;
+        return 0;
+}
+
+/* The mount table entry of the mount whose root `fd` is, or NULL when `fd`
+ * is not the root of a mount (nothing is mounted there). */
+static const struct mountinfo_entry *mount_of(const struct ctx *c, int fd, const char *path,
+                                              struct err *e, int *r)
+{
+        struct statx stx;
+
+        *r = 0;
+        if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0) {
+                *r = err_sys(e, errno, "statx `%s`", path);
+                return NULL;
+        }
+        if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+            !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+                return NULL;
+        return mountinfo_by_id(&c->mi, (int)stx.stx_mnt_id);
+}
+
+static int set_attrs(int fd, const char *path, unsigned attrs, unsigned flags, struct err *e)
+{
+        struct mount_attr attr = { .attr_set = attrs };
+
+        if (!attrs)
+                return 0;
+        if (mount_setattr(fd, "", AT_EMPTY_PATH | flags, &attr, sizeof(attr)) < 0)
+                return err_sys(e, errno, "mount_setattr `%s`", path);
+        return 0;
+}
+
+/* Stacks an idmapped clone of the mount at `fd` (with its submounts, not
+ * idmapped) on top of it. */
+static int stack_idmapped(int fd, const char *path, const char *fstype, int userns_fd,
+                          struct err *e)
+{
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64)userns_fd };
+        _cleanup_close_ int tree = -EBADF;
+
+        tree = open_tree(fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (tree < 0)
+                return err_sys(e, errno, "open_tree `%s`", path);
+        if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+                if (errno == EINVAL)
+                        return err_set(e, EINVAL, "idmap `%s`: a %s filesystem cannot be idmapped "
+                                       "(mount_setattr: Invalid argument)", path,
+                                       fstype ? fstype : "(unknown)");
+                return err_sys(e, errno, "mount_setattr(MOUNT_ATTR_IDMAP) `%s`", path);
+        }
+        if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return err_sys(e, errno, "move_mount onto `%s`", path);
+        return 0;
+}
+
+/* Idmaps the mount at `fd`; with `recursive`, then every mount below it, top
+ * down, since each submount of a detached tree must be idmapped as a tree
+ * of its own. */
+static int idmap_mount(struct ctx *c, int fd, const char *path, bool recursive, int userns_fd,
+                       struct err *e)
+{
+        const struct mountinfo_entry *m;
+        _cleanup_close_ int top = -EBADF;
+        _cleanup_free_ int *children = NULL;
+        _cleanup_free_ char *point = NULL;
+        size_t n = 0;
+        int r, id;
+
+        m = mount_of(c, fd, path, e, &r);
+        if (r < 0)
+                return r;
+        if (!m)
+                return err_set(e, ENOENT, "idmap `%s`: nothing is mounted there", path);
+        if (m->idmapped)
+                return 0;       /* the runtime did it (crun's idmap option) */
+        r = stack_idmapped(fd, path, m->fstype, userns_fd, e);
+        if (r < 0 || !recursive)
+                return r;
+
+        point = strdup(m->mount_point);
+        if (!point)
+                return err_set(e, ENOMEM, "out of memory");
+        r = refresh_mountinfo(c, e);
+        if (r < 0)
+                return r;
+        top = open(point, O_PATH | O_CLOEXEC);
+        if (top < 0)
+                return err_sys(e, errno, "open `%s`", path);
+        m = mount_of(c, top, path, e, &r);
+        if (!m)
+                return r < 0 ? r : err_set(e, ENOENT, "idmap `%s`: the clone is gone", path);
+        id = m->mount_id;
+        children = calloc(c->mi.n ? c->mi.n : 1, sizeof(*children));
+        if (!children)
+                return err_set(e, ENOMEM, "out of memory");
+        for (size_t i = 0; i < c->mi.n; i++)
+                if (c->mi.e[i].parent_id == id && c->mi.e[i].mount_id != id)
+                        children[n++] = c->mi.e[i].mount_id;
+        for (size_t i = 0; i < n; i++) {
+                const struct mountinfo_entry *child = mountinfo_by_id(&c->mi, children[i]);
+                _cleanup_free_ char *cpath = NULL;
+                _cleanup_close_ int cfd = -EBADF;
+
+                if (!child)
+                        continue;
+                cpath = strdup(child->mount_point);
+                if (!cpath)
+                        return err_set(e, ENOMEM, "out of memory");
+                cfd = open(cpath, O_PATH | O_CLOEXEC);
+                if (cfd < 0)
+                        return err_sys(e, errno, "open `%s`", cpath);
+                r = idmap_mount(c, cfd, cpath, true, userns_fd, e);
+                if (r < 0)
+                        return r;
+                /* idmap_mount refreshed the table: look ids up again. */
+        }
+        return 0;
+}
+
+static int replace_rootfs(struct ctx *c, struct err *e)
+{
+        const struct plan_entry *root = &c->p->root;
+        const struct mountinfo_entry *m;
+        int r;
+
+        m = mount_of(c, c->root_fd, c->p->rootfs, e, &r);
+        if (r < 0)
+                return r;
+        if (!m)
+                return err_set(e, EINVAL, "rootfs `%s`: not a mount point in the container's "
+                               "mount namespace", c->p->rootfs);
+        /* Attaching below a shared mount would propagate the new tree to its
+         * peers, which may be in the host's namespace.  Both runtimes make the
+         * rootfs private or a slave before the hooks; refuse anything else. */
+        if (strstr(m->optional_fields, "shared:"))
+                return err_set(e, EINVAL, "rootfs `%s`: the mount is shared (%s); refusing to "
+                               "attach an idmapped tree that would propagate", c->p->rootfs,
+                               m->optional_fields);
+        r = idmap_mount(c, c->root_fd, c->p->rootfs, false,
+                        c->userns_fds[root->mapping_index], e);
+        if (r < 0)
+                return r;
+        close(c->root_fd);
+        c->root_fd = open(c->p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (c->root_fd < 0)
+                return err_sys(e, errno, "open `%s`", c->p->rootfs);
+        c->root_replaced = true;
+        return refresh_mountinfo(c, e);
+}
+
+static int replace_mount(struct ctx *c, const struct plan_entry *pe, struct err *e)
+{
+        _cleanup_close_ int fd = open_in_root(c->root_fd, pe->destination);
+        int r;
+
+        if (fd < 0)
+                return err_sys(e, -fd, "open `%s` in the rootfs", pe->destination);
+        r = idmap_mount(c, fd, pe->destination, pe->recursive,
+                        c->userns_fds[pe->mapping_index], e);
+        if (r < 0)
+                return r;
+        return refresh_mountinfo(c, e);
+}
+
+static bool is_other_config_top(const struct ctx *c, int mount_id, const int *tops, size_t self)
+{
+        for (size_t i = 0; i < c->p->n_mounts; i++)
+                if (i != self && tops[i] == mount_id)
+                        return true;
+        return false;
+}
+
+/* Sets `attrs` on every mount below `id`, except the trees of other
+ * config.json mounts: those were mounted later by the runtime and carry
+ * their own flags. */
+static int set_attrs_below(struct ctx *c, int id, unsigned attrs, const int *tops, size_t self,
+                           struct err *e)
+{
+        for (size_t i = 0; i < c->mi.n; i++) {
+                const struct mountinfo_entry *m = &c->mi.e[i];
+                _cleanup_close_ int fd = -EBADF;
+                const struct mountinfo_entry *now;
+                int r;
+
+                if (m->parent_id != id || m->mount_id == id ||
+                    is_other_config_top(c, m->mount_id, tops, self))
+                        continue;
+                if ((m->attrs & attrs) != attrs) {
+                        fd = open(m->mount_point, O_PATH | O_CLOEXEC);
+                        if (fd < 0)
+                                return err_sys(e, errno, "open `%s`", m->mount_point);
+                        now = mount_of(c, fd, m->mount_point, e, &r);
+                        if (r < 0)
+                                return r;
+                        /* Only the mount on top of that point is reachable by
+                         * path; a hidden one is of no consequence. */
+                        if (now && now->mount_id == m->mount_id) {
+                                r = set_attrs(fd, m->mount_point, attrs, 0, e);
+                                if (r < 0)
+                                        return r;
+                        }
+                }
+                r = set_attrs_below(c, m->mount_id, attrs, tops, self, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int carry_over_mounts(struct ctx *c, const bool *replaced, struct err *e)
+{
+        const struct plan *p = c->p;
+        _cleanup_free_ int *tops = calloc(p->n_mounts ? p->n_mounts : 1, sizeof(int));
+        int r;
+
+        if (!tops)
+                return err_set(e, ENOMEM, "out of memory");
+        r = refresh_mountinfo(c, e);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < p->n_mounts; i++) {
+                _cleanup_close_ int fd = open_in_root(c->root_fd, p->mounts[i].destination);
+                const struct mountinfo_entry *m = NULL;
+
+                tops[i] = -1;
+                if (fd >= 0)
+                        m = mount_of(c, fd, p->mounts[i].destination, e, &r);
+                if (fd >= 0 && r < 0)
+                        return r;
+                if (m)
+                        tops[i] = m->mount_id;
+        }
+        for (size_t i = 0; i < p->n_mounts; i++) {
+                const struct plan_entry *pe = &p->mounts[i];
+                _cleanup_close_ int fd = -EBADF;
+
+                if (!c->root_replaced && !replaced[i])
+                        continue;
+                if (tops[i] < 0 || (!pe->attrs && !pe->attrs_recursive))
+                        continue;       /* nothing mounted there: nothing to carry */
+                fd = open_in_root(c->root_fd, pe->destination);
+                if (fd < 0)
+                        return err_sys(e, -fd, "open `%s` in the rootfs", pe->destination);
+                r = set_attrs(fd, pe->destination, pe->attrs | pe->attrs_recursive, 0, e);
+                if (r < 0)
+                        return r;
+                if (pe->attrs_recursive) {
+                        r = set_attrs_below(c, tops[i], pe->attrs_recursive, tops, i, e);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static int mask_dir(int target, const char *path, struct err *e)
+{
+        _cleanup_close_ int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+        _cleanup_close_ int mnt = -EBADF;
+
+        if (fs < 0)
+                return err_sys(e, errno, "fsopen tmpfs to mask `%s`", path);
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return err_sys(e, errno, "create tmpfs to mask `%s`", path);
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        if (mnt < 0)
+                return err_sys(e, errno, "fsmount tmpfs to mask `%s`", path);
+        if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return err_sys(e, errno, "mask `%s` with a tmpfs", path);
+        return 0;
+}
+
+static int mask_file(int target, const char *path, struct err *e)
+{
+        _cleanup_close_ int null = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        int r;
+
+        if (null < 0)
+                return err_sys(e, errno, "open_tree `/dev/null` to mask `%s`", path);
+        /* Not nodev: a masked file reads as /dev/null, it must stay a device. */
+        r = set_attrs(null, "/dev/null", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0, e);
+        if (r < 0)
+                return r;
+        if (move_mount(null, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return err_sys(e, errno, "mask `%s` with /dev/null", path);
+        return 0;
+}
+
+static int mask_paths(struct ctx *c, struct err *e)
+{
+        for (size_t i = 0; i < c->p->n_masked; i++) {
+                const char *path = c->p->masked[i];
+                _cleanup_close_ int fd = open_in_root(c->root_fd, path);
+                struct statx stx;
+                int r;
+
+                if (fd == -ENOENT)
+                        continue;       /* as the runtimes do: nothing to mask */
+                if (fd < 0)
+                        return err_sys(e, -fd, "open masked path `%s`", path);
+                if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE, &stx) < 0)
+                        return err_sys(e, errno, "statx `%s`", path);
+                r = S_ISDIR(stx.stx_mode) ? mask_dir(fd, path, e) : mask_file(fd, path, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int readonly_paths(struct ctx *c, struct err *e)
+{
+        for (size_t i = 0; i < c->p->n_readonly; i++) {
+                const char *path = c->p->readonly[i];
+                _cleanup_close_ int fd = open_in_root(c->root_fd, path);
+                _cleanup_close_ int tree = -EBADF;
+                int r;
+
+                if (fd == -ENOENT)
+                        continue;
+                if (fd < 0)
+                        return err_sys(e, -fd, "open read-only path `%s`", path);
+                tree = open_tree(fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+                if (tree < 0)
+                        return err_sys(e, errno, "open_tree `%s`", path);
+                r = set_attrs(tree, path, MOUNT_ATTR_RDONLY, AT_RECURSIVE, e);
+                if (r < 0)
+                        return r;
+                if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                        return err_sys(e, errno, "move_mount onto `%s`", path);
+        }
+        return 0;
+}
+
+static int apply(struct ctx *c, int pidfd, struct err *e)
+{
+        const struct plan *p = c->p;
+        _cleanup_free_ bool *replaced = calloc(p->n_mounts ? p->n_mounts : 1, sizeof(bool));
+        int r;
+
+        if (!replaced)
+                return err_set(e, ENOMEM, "out of memory");
+        c->proc_self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (c->proc_self < 0)
+                return err_sys(e, errno, "open `/proc/self`");
+        /* setns through the pidfd: the namespace of exactly the process the
+         * state named, even if its pid were reused meanwhile. */
+        if (setns(pidfd, CLONE_NEWNS) < 0)
+                return err_sys(e, errno, "enter the container's mount namespace");
+        r = refresh_mountinfo(c, e);
+        if (r < 0)
+                return r;
+        c->root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (c->root_fd < 0)
+                return err_sys(e, errno, "open rootfs `%s`", p->rootfs);
+
+        if (p->root.idmap) {
+                r = replace_rootfs(c, e);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < p->n_mounts; i++) {
+                if (!p->mounts[i].idmap)
+                        continue;
+                r = replace_mount(c, &p->mounts[i], e);
+                if (r < 0)
+                        return r;
+                replaced[i] = true;
+        }
+
+        if (c->root_replaced) {
+                r = set_attrs(c->root_fd, p->rootfs, p->root.attrs, 0, e);
+                if (r < 0)
+                        return r;
+        }
+        r = carry_over_mounts(c, replaced, e);
+        if (r < 0)
+                return r;
+        if (c->root_replaced) {
+                r = mask_paths(c, e);
+                if (r < 0)
+                        return r;
+                r = readonly_paths(c, e);
+        }
+        return r;
+}
+
+int mounts_apply(const struct plan *p, int pidfd, const int *userns_fds, struct err *e)
+{
+        struct ctx c = { .p = p, .userns_fds = userns_fds, .proc_self = -EBADF, .root_fd = -EBADF };
+        int r = apply(&c, pidfd, e);
+
+        if (c.proc_self >= 0)
+                close(c.proc_self);
+        if (c.root_fd >= 0)
+                close(c.root_fd);
+        mountinfo_free(&c.mi);
+        return r;
+}

@@ -1,1 +1,250 @@
-/* placeholder: being written */
+/* The hook's flow: read, decide, then (only then) act. */
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/nsfs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../oci/cleanup.h"
+#include "../oci/config.h"
+#include "../oci/plan.h"
+#include "../oci/state.h"
+#include "mounts.h"
+#include "userns.h"
+
+struct inputs {
+        struct oci_state state;
+        struct oci_config config;
+        struct mountinfo mountinfo;
+        bool have_mountinfo;
+        struct plan plan;
+};
+
+static void inputs_free(struct inputs *in)
+{
+        plan_free(&in->plan);
+        mountinfo_free(&in->mountinfo);
+        oci_config_free(&in->config);
+        oci_state_free(&in->state);
+}
+
+static struct rootfs_owner rootfs_owner(const char *rootfs)
+{
+        struct rootfs_owner o = { 0 };
+        struct stat st;
+
+        if (stat(rootfs, &st) == 0) {
+                o.known = true;
+                o.uid = st.st_uid;
+                o.gid = st.st_gid;
+        }
+        return o;
+}
+
+static int make_plan(struct inputs *in, const struct annotations *state_annotations,
+                     struct err *e)
+{
+        struct plan_input pin = {
+                .config = &in->config,
+                .mountinfo = in->have_mountinfo ? &in->mountinfo : NULL,
+                .owner = rootfs_owner(in->config.rootfs),
+        };
+        int r = plan_activation(state_annotations, &in->config.annotations, &pin.activation, e);
+
+        if (r < 0)
+                return r;
+        return plan_build(&pin, &in->plan, e);
+}
+
+/* Idmapped mounts need CAP_SYS_ADMIN in the initial user namespace: the
+ * mount's filesystem belongs to it.  Rootless engines run hooks inside a user
+ * namespace of their own, where NS_GET_PARENT succeeds. */
+static bool privileged_enough(void)
+{
+        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct data[2] = { 0 };
+        _cleanup_close_ int ns = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int parent = -EBADF;
+
+        if (ns < 0)
+                return false;
+        parent = ioctl(ns, NS_GET_PARENT);
+        if (parent >= 0 || errno != EPERM)
+                return false;
+        if (syscall(SYS_capget, &hdr, data) < 0)
+                return false;
+        return data[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32));
+}
+
+/* Something was asked for explicitly: the annotation, or an idmap option
+ * or mappings on a mount.  The auto default alone is not a request. */
+static bool explicitly_asked(const struct inputs *in, const struct annotations *state_annotations)
+{
+        const char *a = annotations_get(state_annotations, ANNOTATION_ROOTFS);
+
+        if (!a)
+                a = annotations_get(&in->config.annotations, ANNOTATION_ROOTFS);
+        if (a && strcmp(a, "true") == 0)
+                return true;
+        for (size_t i = 0; i < in->plan.n_mounts; i++)
+                if (in->plan.mounts[i].idmap)
+                        return true;
+        return false;
+}
+
+static int read_container_mountinfo(struct inputs *in, int pidfd, pid_t pid, struct err *e)
+{
+        char path[64], where[64];
+        _cleanup_close_ int dir = -EBADF;
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+        snprintf(where, sizeof(where), "/proc/%d/mountinfo", (int)pid);
+        dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return err_sys(e, errno, "state: pid %d: open `%s`", (int)pid, path);
+        /* The directory was opened while the pidfd's process was alive, so
+         * it is that process's, not a later one's with the same pid. */
+        if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
+                return err_sys(e, errno, "state: pid %d", (int)pid);
+        r = mountinfo_read_at(dir, where, &in->mountinfo, e);
+        if (r < 0)
+                return r;
+        in->have_mountinfo = true;
+        return 0;
+}
+
+static int make_namespaces(const struct plan *p, int *fds, struct err *e)
+{
+        for (size_t i = 0; i < p->n_mappings; i++) {
+                fds[i] = userns_fd(p->mappings[i], e);
+                if (fds[i] < 0)
+                        return fds[i];
+        }
+        return 0;
+}
+
+static int act(struct inputs *in, int pidfd, struct err *e)
+{
+        int fds[ARRAY_SIZE(in->plan.mappings)];
+        int r;
+
+        for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+                fds[i] = -EBADF;
+        r = make_namespaces(&in->plan, fds, e);
+        if (r >= 0)
+                r = mounts_apply(&in->plan, pidfd, fds, e);
+        for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        return r;
+}
+
+static int run(struct inputs *in, const char *stage, int state_fd, struct err *e)
+{
+        _cleanup_close_ int pidfd = -EBADF;
+        int r;
+
+        if (strcmp(stage, "prestart") != 0 && strcmp(stage, "createRuntime") != 0) {
+                err_set(e, EINVAL, "unknown stage \"%s\": the hook runs at prestart or createRuntime",
+                        stage);
+                return EXIT_USAGE;
+        }
+        if (oci_state_read_fd(state_fd, &in->state, e) < 0)
+                return EXIT_BAD_INPUT;
+        if (oci_config_load(in->state.bundle, &in->config, e) < 0)
+                return EXIT_BAD_INPUT;
+        /* Installed for every container: most need nothing, so leave early. */
+        if (!in->config.has_userns || !in->config.has_idmap)
+                return EXIT_OK;
+
+        pidfd = pidfd_open(in->state.pid, 0);
+        if (pidfd < 0) {
+                err_sys(e, errno, "state: pid %d", (int)in->state.pid);
+                return EXIT_BAD_INPUT;
+        }
+        r = read_container_mountinfo(in, pidfd, in->state.pid, e);
+        if (r == -EINVAL)
+                return EXIT_BAD_INPUT;
+        if (r < 0)
+                return EXIT_FAILED;
+        if (make_plan(in, &in->state.annotations, e) < 0)
+                return EXIT_BAD_INPUT;
+        if (!plan_has_work(&in->plan))
+                return EXIT_OK;
+
+        if (!privileged_enough()) {
+                if (!explicitly_asked(in, &in->state.annotations))
+                        return EXIT_OK;
+                err_set(e, EPERM, "container %s asks for idmapped mounts, which need "
+                        "CAP_SYS_ADMIN in the initial user namespace (rootless engines cannot "
+                        "use this hook)", in->state.id);
+                return EXIT_FAILED;
+        }
+        if (act(in, pidfd, e) < 0) {
+                err_prefix(e, "container %s", in->state.id);
+                return EXIT_FAILED;
+        }
+        return EXIT_OK;
+}
+
+int hook_run(const char *stage, int state_fd, struct err *e)
+{
+        struct inputs in = { 0 };
+        int code = run(&in, stage, state_fd, e);
+
+        inputs_free(&in);
+        return code;
+}
+
+static int plan_inputs(struct inputs *in, const char *bundle, pid_t pid, const char *mountinfo,
+                       struct err *e)
+{
+        _cleanup_free_ char *abs = NULL;
+
+        if (bundle[0] != '/') {
+                abs = realpath(bundle, NULL);
+                if (!abs)
+                        return err_sys(e, errno, "--bundle `%s`", bundle);
+                bundle = abs;
+        }
+        if (oci_config_load(bundle, &in->config, e) < 0)
+                return -EINVAL;
+        if (pid > 0) {
+                _cleanup_close_ int pidfd = pidfd_open(pid, 0);
+
+                if (pidfd < 0)
+                        return err_sys(e, errno, "--pid %d", (int)pid);
+                if (read_container_mountinfo(in, pidfd, pid, e) < 0)
+                        return -EINVAL;
+        } else if (mountinfo) {
+                if (mountinfo_load(mountinfo, &in->mountinfo, e) < 0)
+                        return -EINVAL;
+                in->have_mountinfo = true;
+        }
+        return make_plan(in, NULL, e);
+}
+
+int hook_plan(const char *bundle, pid_t pid, const char *mountinfo, bool json, FILE *out,
+              struct err *e)
+{
+        struct inputs in = { 0 };
+        int code = EXIT_OK;
+
+        if (plan_inputs(&in, bundle, pid, mountinfo, e) < 0)
+                code = EXIT_BAD_INPUT;
+        else if ((json ? plan_print_json(&in.plan, out) : plan_print_text(&in.plan, out)) < 0) {
+                err_sys(e, EIO, "write the plan");
+                code = EXIT_FAILED;
+        }
+        inputs_free(&in);
+        return code;
+}

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 #include "err.h"
 
 #include <errno.h>
@@ -37,14 +36,21 @@ int err_sys(struct err *e, int errnum, const char *fmt, ...)
 
 int err_prefix(struct err *e, const char *fmt, ...)
 {
-        char prefix[256], old[sizeof(e->msg)];
+        char prefix[256];
+        size_t plen, mlen;
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(prefix, sizeof(prefix), fmt, ap);
+        vsnprintf(prefix, sizeof(prefix) - 2, fmt, ap);
         va_end(ap);
-        memcpy(old, e->msg, sizeof(old));
-        snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old);
+        strcat(prefix, ": ");
+        plen = strlen(prefix);
+        mlen = strnlen(e->msg, sizeof(e->msg) - 1);
+        if (plen + mlen >= sizeof(e->msg))
+                mlen = sizeof(e->msg) - 1 - plen;
+        memmove(e->msg + plen, e->msg, mlen);
+        memcpy(e->msg, prefix, plen);
+        e->msg[plen + mlen] = '\0';
         if (e->errnum <= 0)
                 e->errnum = EINVAL;
         return -e->errnum;

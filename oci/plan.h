@@ -37,7 +37,6 @@ enum plan_reason {
         REASON_NOT_ASKED,           /* no idmap/ridmap option, no mappings of its own */
         REASON_ALREADY_IDMAPPED,    /* the runtime made it idmapped itself */
         REASON_FS_CANNOT_IDMAP,     /* the filesystem cannot be idmapped */
-        REASON_NOT_MOUNTED,         /* config.json has it, the mount table does not */
 };
 
 const char *plan_reason_str(enum plan_reason r);
