@@ -12,7 +12,8 @@
 
 static const char usage[] =
         "Usage: oci-idmap-hook prestart|createRuntime   (as an OCI hook; state on stdin)\n"
-        "       oci-idmap-hook plan --bundle DIR [--pid N | --mountinfo FILE] [--json]\n"
+        "       oci-idmap-hook plan --bundle DIR [--pid N | --mountinfo FILE]\n"
+        "                           [--runtime runc|crun] [--json]\n"
         "       oci-idmap-hook --help | --version\n"
         "\n"
         "Gives user-namespaced containers an idmapped rootfs and idmapped volumes.\n"
@@ -59,9 +60,10 @@ static int cmd_plan(int argc, char **argv)
                 { "pid", required_argument, NULL, 'p' },
                 { "mountinfo", required_argument, NULL, 'm' },
                 { "json", no_argument, NULL, 'j' },
+                { "runtime", required_argument, NULL, 'r' },
                 { 0 },
         };
-        const char *bundle = NULL, *mountinfo = NULL;
+        const char *bundle = NULL, *mountinfo = NULL, *runtime = NULL;
         struct err e = { 0 };
         bool json = false;
         pid_t pid = 0;
@@ -83,6 +85,9 @@ static int cmd_plan(int argc, char **argv)
                 case 'j':
                         json = true;
                         break;
+                case 'r':
+                        runtime = optarg;
+                        break;
                 default:
                         return usage_error("plan: unknown option \"%s\"", argv[optind - 1]);
                 }
@@ -93,7 +98,7 @@ static int cmd_plan(int argc, char **argv)
                 return usage_error("plan: %s", "--bundle DIR is required");
         if (pid && mountinfo)
                 return usage_error("plan: %s", "--pid and --mountinfo exclude each other");
-        code = hook_plan(bundle, pid, mountinfo, json, stdout, &e);
+        code = hook_plan(bundle, pid, mountinfo, runtime, json, stdout, &e);
         if (code != EXIT_OK)
                 report(&e);
         return code;

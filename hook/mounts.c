@@ -468,7 +468,7 @@ static int apply(struct ctx *c, int pidfd, struct err *e)
                 replaced[i] = true;
         }
 
-        if (c->root_replaced) {
+        if (c->root_replaced && p->carry_paths) {
                 r = set_attrs(c->root_fd, p->rootfs, p->root.attrs, 0, e);
                 if (r < 0)
                         return r;
@@ -476,7 +476,7 @@ static int apply(struct ctx *c, int pidfd, struct err *e)
         r = carry_over_mounts(c, replaced, e);
         if (r < 0)
                 return r;
-        if (c->root_replaced) {
+        if (c->root_replaced && p->carry_paths) {
                 r = mask_paths(c, e);
                 if (r < 0)
                         return r;

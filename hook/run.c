@@ -49,13 +49,33 @@ static struct rootfs_owner rootfs_owner(const char *rootfs)
         return o;
 }
 
+/* runc applies root.readonly, masked and read-only paths after the hooks
+ * by path, so they reach the replaced rootfs; crun does not (plan.h).  The
+ * runtime is the process that runs the hook. */
+static bool runtime_is_runc(pid_t runtime)
+{
+        char link[64], exe[4096];
+        const char *base;
+        ssize_t n;
+
+        snprintf(link, sizeof(link), "/proc/%d/exe", (int)runtime);
+        n = readlink(link, exe, sizeof(exe) - 1);
+        if (n <= 0)
+                return false;
+        exe[n] = '\0';
+        base = strrchr(exe, '/');
+        base = base ? base + 1 : exe;
+        return strncmp(base, "runc", 4) == 0;
+}
+
 static int make_plan(struct inputs *in, const struct annotations *state_annotations,
-                     struct err *e)
+                     bool runc, struct err *e)
 {
         struct plan_input pin = {
                 .config = &in->config,
                 .mountinfo = in->have_mountinfo ? &in->mountinfo : NULL,
                 .owner = rootfs_owner(in->config.rootfs),
+                .runtime_applies_paths = runc,
         };
         int r = plan_activation(state_annotations, &in->config.annotations, &pin.activation, e);
 
@@ -176,7 +196,7 @@ static int run(struct inputs *in, const char *stage, int state_fd, struct err *e
                 return EXIT_BAD_INPUT;
         if (r < 0)
                 return EXIT_FAILED;
-        if (make_plan(in, &in->state.annotations, e) < 0)
+        if (make_plan(in, &in->state.annotations, runtime_is_runc(getppid()), e) < 0)
                 return EXIT_BAD_INPUT;
         if (!plan_has_work(&in->plan))
                 return EXIT_OK;
@@ -206,7 +226,7 @@ int hook_run(const char *stage, int state_fd, struct err *e)
 }
 
 static int plan_inputs(struct inputs *in, const char *bundle, pid_t pid, const char *mountinfo,
-                       struct err *e)
+                       const char *runtime, struct err *e)
 {
         _cleanup_free_ char *abs = NULL;
 
@@ -230,16 +250,16 @@ static int plan_inputs(struct inputs *in, const char *bundle, pid_t pid, const c
                         return -EINVAL;
                 in->have_mountinfo = true;
         }
-        return make_plan(in, NULL, e);
+        return make_plan(in, NULL, runtime && strcmp(runtime, "runc") == 0, e);
 }
 
-int hook_plan(const char *bundle, pid_t pid, const char *mountinfo, bool json, FILE *out,
-              struct err *e)
+int hook_plan(const char *bundle, pid_t pid, const char *mountinfo, const char *runtime, bool json,
+              FILE *out, struct err *e)
 {
         struct inputs in = { 0 };
         int code = EXIT_OK;
 
-        if (plan_inputs(&in, bundle, pid, mountinfo, e) < 0)
+        if (plan_inputs(&in, bundle, pid, mountinfo, runtime, e) < 0)
                 code = EXIT_BAD_INPUT;
         else if ((json ? plan_print_json(&in.plan, out) : plan_print_text(&in.plan, out)) < 0) {
                 err_sys(e, EIO, "write the plan");

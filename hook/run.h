@@ -20,6 +20,7 @@ enum {
 int hook_run(const char *stage, int state_fd, struct err *e);
 
 /* Plans for the bundle, with the mount table of `pid` (> 0) or the file
- * `mountinfo` (or neither), and prints the plan to `out`. */
-int hook_plan(const char *bundle, pid_t pid, const char *mountinfo, bool json, FILE *out,
-              struct err *e);
+ * `mountinfo` (or neither), as for a hook run by `runtime` ("runc", or
+ * NULL for any other), and prints the plan to `out`. */
+int hook_plan(const char *bundle, pid_t pid, const char *mountinfo, const char *runtime, bool json,
+              FILE *out, struct err *e);

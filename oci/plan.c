@@ -373,6 +373,7 @@ int plan_build(const struct plan_input *in, struct plan *out, struct err *e)
         int r = 0;
 
         p.root.attrs = c->root_readonly ? MOUNT_ATTR_RDONLY : 0;
+        p.carry_paths = !in->runtime_applies_paths;
         p.n_mounts = c->n_mounts;
         if (c->n_mounts) {
                 p.mounts = calloc(c->n_mounts, sizeof(*p.mounts));

@@ -65,7 +65,14 @@ struct plan {
         struct plan_entry root;
         struct plan_entry *mounts;      /* one per config.json mount, in its order */
         size_t n_mounts;
-        const char *const *masked;      /* linux.maskedPaths, to carry over */
+        /* Whether the hook itself makes the root read-only and applies the
+         * masked and read-only paths on a replaced rootfs.  crun applies them
+         * after the hooks through a handle on the old tree, where they would
+         * be lost; runc applies them after the hooks by path, reaching the
+         * replacement, and must be left to: between the hooks and those steps
+         * it writes sysctls through /proc/sys, which must still be writable. */
+        bool carry_paths;
+        const char *const *masked;      /* linux.maskedPaths */
         size_t n_masked;
         const char *const *readonly;    /* linux.readonlyPaths, to carry over */
         size_t n_readonly;
@@ -90,6 +97,7 @@ struct plan_input {
         const struct mountinfo *mountinfo;      /* NULL: plan from config.json alone */
         struct rootfs_owner owner;
         enum activation activation;
+        bool runtime_applies_paths;     /* runc: see plan.carry_paths */
 };
 
 /* Reads the activation from the annotations (state's win over config's). */

@@ -71,8 +71,10 @@ int plan_print_text(const struct plan *p, FILE *f)
         print_entry(&p->root, "mount", f);
         for (size_t i = 0; i < p->n_mounts; i++)
                 print_entry(&p->mounts[i], "mount", f);
-        print_list("masked paths", p->masked, p->n_masked, f);
-        print_list("read-only paths", p->readonly, p->n_readonly, f);
+        print_list(p->carry_paths ? "masked paths" : "masked paths (left to the runtime)",
+                   p->masked, p->n_masked, f);
+        print_list(p->carry_paths ? "read-only paths" : "read-only paths (left to the runtime)",
+                   p->readonly, p->n_readonly, f);
         fprintf(f, "user namespaces: %zu\n", p->n_mappings);
         return ferror(f) ? -EIO : 0;
 }
@@ -163,6 +165,8 @@ int plan_print_json(const struct plan *p, FILE *f)
         for (size_t i = 0; i < p->n_mounts; i++)
                 gen_entry(g, &p->mounts[i]);
         yajl_gen_array_close(g);
+        STR(g, "carryPaths");
+        yajl_gen_bool(g, p->carry_paths);
         gen_list(g, "maskedPaths", p->masked, p->n_masked);
         gen_list(g, "readonlyPaths", p->readonly, p->n_readonly);
         STR(g, "userNamespaces");

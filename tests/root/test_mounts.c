@@ -197,6 +197,8 @@ struct run {
 
 /* Plans as the hook does and applies the plan from a child process (setns
  * changes the caller's namespace for good). Returns the child's exit code. */
+static bool as_runc;
+
 static int hook(struct run *r, const char *config_extra, const char *mounts, enum activation a)
 {
         char doc[8192], path[64];
@@ -216,6 +218,7 @@ static int hook(struct run *r, const char *config_extra, const char *mounts, enu
         in.mountinfo = &r->mi;
         in.owner = (struct rootfs_owner){ .known = true, .uid = 0, .gid = 0 };
         in.activation = a;
+        in.runtime_applies_paths = as_runc;
         cr_assert_eq(plan_build(&in, &r->plan, &r->e), 0, "%s", r->e.msg);
 
         for (size_t i = 0; i < r->plan.n_mappings; i++) {
@@ -410,5 +413,26 @@ Test(mounts, symlink_destination_never_leads_outside_the_rootfs)
                            ACTIVATION_FALSE), 0);
         cr_assert(strstr(r.errmsg, "/link"), "%s", r.errmsg);
         assert_host_namespace_unchanged();
+        release_run(&r);
+}
+
+Test(mounts, under_runc_root_ro_masks_and_readonly_paths_are_left_to_it)
+{
+        struct layout l = { .rovol_already_ro = true };
+        struct mountinfo after;
+        struct run r = { 0 };
+
+        as_runc = true;
+        start_container(&l, NULL);
+        cr_assert_eq(hook(&r, ",\"readonly\":true", vol_idmap, ACTIVATION_AUTO), 0, "%s", r.errmsg);
+        container_mounts(&after);
+        cr_assert(top(&after, "/")->idmapped);
+        /* runc writes sysctls through /proc/sys after the hooks, then makes
+         * these itself: the hook must leave them writable and unmasked. */
+        cr_assert_not(top(&after, "/")->attrs & MOUNT_ATTR_RDONLY);
+        cr_assert_null(top(&after, "/proc/sys"));
+        cr_assert_null(top(&after, "/proc/keys"));
+        cr_assert(top(&after, "/sys")->attrs & MOUNT_ATTR_RDONLY, "per-mount flags are still carried");
+        mountinfo_free(&after);
         release_run(&r);
 }

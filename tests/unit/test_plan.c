@@ -483,3 +483,34 @@ Test(plan_print, json_is_complete)
         free(out);
         release(&fx);
 }
+
+Test(plan_sample, under_runc_root_ro_masks_and_readonly_paths_are_left_to_it)
+{
+        struct fixture fx = { 0 };
+        struct plan_input in = { 0 };
+        char *out;
+
+        load_sample(&fx, "runc", true);
+        in.config = &fx.config;
+        in.mountinfo = &fx.mountinfo;
+        in.owner = owned_by_root;
+        in.runtime_applies_paths = true;
+        cr_assert_eq(plan_build(&in, &fx.plan, &fx.e), 0, "%s", fx.e.msg);
+        cr_assert_not(fx.plan.carry_paths);
+        cr_assert(fx.plan.root.idmap, "the idmap itself is the hook's under every runtime");
+        out = print(&fx.plan, false);
+        cr_assert(strstr(out, "masked paths (left to the runtime): /proc/acpi"), "%s", out);
+        cr_assert(strstr(out, "read-only paths (left to the runtime): /proc/asound"), "%s", out);
+        free(out);
+        release(&fx);
+}
+
+Test(plan_sample, under_other_runtimes_the_hook_carries_the_paths)
+{
+        struct fixture fx = { 0 };
+
+        load_sample(&fx, "crun", true);
+        cr_assert_eq(build(&fx, true, owned_by_root, ACTIVATION_AUTO), 0, "%s", fx.e.msg);
+        cr_assert(fx.plan.carry_paths);
+        release(&fx);
+}
