@@ -35,22 +35,32 @@ struct id_mapping {
         struct id_map gid;
 };
 
-/* Checks one map: size > 0, no range past 2^32-1 on either side, no overlap
- * on either side, at most IDMAP_MAX_RANGES ranges.  `where` names the input
- * and field for the message, e.g. "config.json: linux.uidMappings"; a failing
- * range is named as where[i]. */
+/* Checks one map against everything map_write() (kernel/user_namespace.c)
+ * refuses from a privileged writer: at least one and at most
+ * IDMAP_MAX_RANGES ranges; size > 0; on each side the last id
+ * (first + size - 1) at most 4294967294, since 4294967295 is (uid_t)-1; no
+ * two ranges sharing an id on either side (mappings_overlap()); and the
+ * rendered text under IDMAP_TEXT_MAX bytes.  `where` names the input and
+ * field for the message, e.g. "config.json: linux.uidMappings"; a failing
+ * range is named as where[i].  A count n > IDMAP_MAX_RANGES is reported
+ * without reading r[], so a parser may count past the array. */
 int idmap_validate(const struct id_map *m, const char *where, struct err *e);
 
-/* Checks both maps; a mapping with one map and not the other is refused. */
+/* Checks both maps; a mapping with one map and not the other is refused,
+ * naming the missing one. */
 int id_mapping_validate(const struct id_mapping *m, const char *where_uid,
                         const char *where_gid, struct err *e);
 
 /* Renders the exact text for one write to uid_map/gid_map
- * ("0 100000 65536\n" per range).  Returns the length, or -E2BIG when it does
- * not fit in `len` bytes (len <= IDMAP_TEXT_MAX keeps it under a page). */
+ * ("0 100000 65536\n" per range), NUL-terminated.  Returns the length, or
+ * -E2BIG when it and its NUL do not fit in `len` bytes or the text would
+ * reach IDMAP_TEXT_MAX bytes (the kernel takes one write under a page, so
+ * 340 ranges of 10-digit ids never render), or -EINVAL for an empty map. */
 int idmap_render(const struct id_map *m, char *buf, size_t len);
 
-/* Renders "0:100000:65536,..." for messages and the plan printout. */
+/* Renders "0:100000:65536,1000:2000:10" for messages and the plan printout.
+ * Returns the length; -E2BIG when it does not fit in `len`, with `buf` then
+ * holding the whole ranges that fit followed by "..." (when len >= 4). */
 int idmap_format(const struct id_map *m, char *buf, size_t len);
 
 /* True when some range maps container ids onto `host_id`. */
@@ -59,15 +69,28 @@ bool idmap_host_has(const struct id_map *m, uint32_t host_id);
 /* True when some range covers `container_id` on the inside. */
 bool idmap_container_has(const struct id_map *m, uint32_t container_id);
 
+/* True when both maps send every id to the same place, whatever the order
+ * or split of their ranges ("0 1000 10" + "10 1010 10" equals "0 1000 20"):
+ * the kernel sorts extents and looks ids up by range, so both give the same
+ * user namespace. */
 bool idmap_equal(const struct id_map *a, const struct id_map *b);
 bool id_mapping_equal(const struct id_mapping *a, const struct id_mapping *b);
 
 /* Parses crun's mount option value (what follows "idmap=") of the form
  *     uids=<c>-<h>-<n>[#<c>-<h>-<n>...];gids=<c>-<h>-<n>[#...]
- * where a host id written with a leading '@' is relative to the container's
- * own mapping `container` (it names a container id, translated to the host id
- * that `container` maps it to).  A missing uids= or gids= part takes the
- * container's map for that kind.  `where` names the mount for messages, e.g.
- * "config.json: mounts[4] (/vol): option idmap". */
+ * c is the id on the backing file system (the inside of the mount's user
+ * namespace), h the id it is shown as (the outside), n the size.  A range
+ * written with a leading '@' ("@c-h-n") is relative to the container's own
+ * mapping `container`: h then names a container id, translated to the host id
+ * that `container` maps it to (split along `container`'s ranges when it runs
+ * across them).  A missing uids= or gids= part takes the container's map for
+ * that kind; an empty value is the plain `idmap` option, the container's own
+ * mapping.  The plain `idmap` option (no '=') is handled by the caller: the
+ * mount takes the container's user namespace as it is.  The result is checked
+ * with idmap_validate().  `where` names the mount for messages, e.g.
+ * "config.json: mounts[4] (/vol): option idmap", and the message quotes the
+ * offending part: `...: option idmap: "uids=0-1" needs container-host-size`.
+ * `out` is written only on success and may be `container` itself.
+ * The rules found in crun, with their sources, are in idmap.c. */
 int idmap_parse_crun_option(const char *value, const struct id_mapping *container,
                             struct id_mapping *out, const char *where, struct err *e);
