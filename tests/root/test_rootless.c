@@ -1,0 +1,133 @@
+/* Rootless engines run hooks inside a user namespace of their own, without
+ * CAP_SYS_ADMIN in the initial one, where idmapped mounts cannot be made.
+ * The hook runs here the way it runs there: in a new user namespace (as
+ * `unshare --user --map-root-user` would put it), against a real process. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[64];
+static pid_t target = -1;
+
+static void setup(void)
+{
+        strcpy(dir, "/tmp/oci-idmap-hook-rootless-XXXXXX");
+        cr_assert(mkdtemp(dir));
+        cr_assert_eq(chmod(dir, 0755), 0);
+        target = fork();
+        cr_assert_geq(target, 0);
+        if (target == 0) {
+                pause();
+                _exit(0);
+        }
+}
+
+static void teardown(void)
+{
+        char cmd[128];
+
+        if (target > 0) {
+                kill(target, SIGKILL);
+                waitpid(target, NULL, 0);
+        }
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+                fprintf(stderr, "could not remove %s\n", dir);
+}
+
+TestSuite(rootless, .init = setup, .fini = teardown, .timeout = 30);
+
+static void write_config(const char *mount_options, const char *annotations)
+{
+        char path[128];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/rootfs", dir);
+        cr_assert_eq(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/config.json", dir);
+        f = fopen(path, "w");
+        cr_assert(f);
+        fprintf(f, "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},%s"
+                "\"mounts\":[{\"destination\":\"/vol\",\"type\":\"bind\",\"source\":\"/tmp\",\"options\":[%s]}],"
+                "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"}],"
+                "\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
+                "\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]}}",
+                annotations, mount_options);
+        fclose(f);
+}
+
+/* Runs the hook in a new user namespace where it is "root" without
+ * CAP_SYS_ADMIN over the initial namespace; returns its exit code and
+ * what it printed on stderr. */
+static int run_unprivileged(char *err, size_t cap)
+{
+        int p[2], status;
+        pid_t pid;
+        ssize_t n;
+
+        cr_assert_eq(pipe(p), 0);
+        pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                char state[512];
+                int in[2];
+
+                dup2(p[1], 2);
+                if (unshare(CLONE_NEWUSER) < 0)
+                        _exit(100);
+                snprintf(state, sizeof(state), "{\"ociVersion\":\"1.0.2\",\"id\":\"rl\",\"status\":\"creating\","
+                         "\"pid\":%d,\"bundle\":\"%s\"}", (int)target, dir);
+                if (pipe(in) < 0 || write(in[1], state, strlen(state)) < 0)
+                        _exit(101);
+                close(in[1]);
+                dup2(in[0], 0);
+                execl(HOOK_BIN, "oci-idmap-hook", "createRuntime", (char *)NULL);
+                _exit(102);
+        }
+        close(p[1]);
+        n = read(p[0], err, cap - 1);
+        err[n > 0 ? n : 0] = '\0';
+        close(p[0]);
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_assert(WIFEXITED(status));
+        return WEXITSTATUS(status);
+}
+
+Test(rootless, container_that_asked_nothing_still_starts)
+{
+        char err[2048];
+
+        /* Root-owned rootfs under auto: the hook would idmap it if it could;
+         * nobody asked, so the container starts as it would without it. */
+        write_config("\"rbind\"", "");
+        cr_assert_eq(run_unprivileged(err, sizeof(err)), 0, "stderr: %s", err);
+        cr_assert_str_eq(err, "");
+}
+
+Test(rootless, idmap_volume_gets_a_clear_message)
+{
+        char err[2048];
+
+        write_config("\"rbind\",\"idmap\"", "");
+        cr_assert_eq(run_unprivileged(err, sizeof(err)), 1, "stderr: %s", err);
+        cr_assert(strstr(err, "CAP_SYS_ADMIN in the initial user namespace"), "%s", err);
+        cr_assert(strstr(err, "rl"), "names the container: %s", err);
+        cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "one line: %s", err);
+}
+
+Test(rootless, rootfs_annotation_true_gets_a_clear_message)
+{
+        char err[2048];
+
+        write_config("\"rbind\"", "\"annotations\":{\"io.github.oci-idmap-hook.rootfs\":\"true\"},");
+        cr_assert_eq(run_unprivileged(err, sizeof(err)), 1, "stderr: %s", err);
+        cr_assert(strstr(err, "rootless"), "%s", err);
+}
