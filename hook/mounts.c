@@ -7,16 +7,18 @@
  *   idmap is built one mount at a time, top down.
  * - The other attributes (ro, nosuid, nodev, noexec) can be set on attached
  *   mounts, and are.
- * - A replacement is attached on top of the mount it replaces (stacked); the
- *   runtime's pivot_root later detaches the old tree with the old root.
+ * - The rootfs replacement is attached on top of the runtime's rootfs mount
+ *   (stacked); the runtime's pivot_root later detaches the old tree with the
+ *   old root.  Other replacements take the place of the mount they replace.
  *
  * The runtime behaviour it is shaped by: both runc and crun run the hook
  * after they have mounted everything under the rootfs and before pivot_root.
  * runc then applies read-only root, masked and read-only paths by path, which
  * reaches the replacement; crun applies them through a handle on the old tree
  * that it opened before the hooks, which does not.  So the hook sets on the
- * replacement everything config.json asks for, and runc's later work on the
- * same paths is a harmless repeat.
+ * replacement every flag config.json asks for, and, under any runtime but
+ * runc, the read-only root and the masked and read-only paths (plan.h says
+ * why runc must be left to do those itself).
  */
 #include "mounts.h"
 
@@ -130,13 +132,22 @@ static int set_attrs(int fd, const char *path, unsigned attrs, unsigned flags, s
         return 0;
 }
 
-/* Stacks an idmapped clone of the mount at `fd` (with its submounts, not
- * idmapped) on top of it. */
-static int stack_idmapped(int fd, const char *path, const char *fstype, int userns_fd,
-                          struct err *e)
+/* Puts an idmapped clone of the mount `m` (reached through `fd`), with its
+ * submounts (not idmapped), in its place.
+ *
+ * The rootfs clone is stacked on top of the runtime's mount, which must stay
+ * attached: crun still works on it after the hooks through a handle it
+ * opened before them.  Any other mount is swapped: the runtime's one is
+ * detached first, so the container's mount table shows one mount there, as
+ * without the hook.  Unmounting propagates to the children of the parent's
+ * peers; when the parent is shared, that could reach another namespace, and
+ * the clone is stacked instead. */
+static int attach_idmapped(struct ctx *c, int fd, const struct mountinfo_entry *m, const char *path,
+                           bool swap, int userns_fd, struct err *e)
 {
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64)userns_fd };
-        _cleanup_close_ int tree = -EBADF;
+        const struct mountinfo_entry *parent = mountinfo_by_id(&c->mi, m->parent_id);
+        _cleanup_close_ int tree = -EBADF, target = -EBADF;
 
         tree = open_tree(fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
         if (tree < 0)
@@ -144,9 +155,19 @@ static int stack_idmapped(int fd, const char *path, const char *fstype, int user
         if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
                 if (errno == EINVAL)
                         return err_set(e, EINVAL, "idmap `%s`: a %s filesystem cannot be idmapped "
-                                       "(mount_setattr: Invalid argument)", path,
-                                       fstype ? fstype : "(unknown)");
+                                       "(mount_setattr: Invalid argument)", path, m->fstype);
                 return err_sys(e, errno, "mount_setattr(MOUNT_ATTR_IDMAP) `%s`", path);
+        }
+        /* A mount that came into a user-namespaced mount namespace along
+         * with its parent (an rbind's submount) is locked to it: the kernel
+         * refuses to unmount it (EINVAL) since that would reveal what it
+         * covers.  It can only be covered, so the clone is stacked. */
+        if (swap && parent && !strstr(parent->optional_fields, "shared:") &&
+            umount2(m->mount_point, MNT_DETACH | UMOUNT_NOFOLLOW) == 0) {
+                target = open(m->mount_point, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+                if (target < 0)
+                        return err_sys(e, errno, "open `%s`", path);
+                fd = target;
         }
         if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return err_sys(e, errno, "move_mount onto `%s`", path);
@@ -156,8 +177,8 @@ static int stack_idmapped(int fd, const char *path, const char *fstype, int user
 /* Idmaps the mount at `fd`; with `recursive`, then every mount below it, top
  * down, since each submount of a detached tree must be idmapped as a tree
  * of its own. */
-static int idmap_mount(struct ctx *c, int fd, const char *path, bool recursive, int userns_fd,
-                       struct err *e)
+static int idmap_mount(struct ctx *c, int fd, const char *path, bool recursive, bool swap,
+                       int userns_fd, struct err *e)
 {
         const struct mountinfo_entry *m;
         _cleanup_close_ int top = -EBADF;
@@ -173,7 +194,7 @@ static int idmap_mount(struct ctx *c, int fd, const char *path, bool recursive, 
                 return err_set(e, ENOENT, "idmap `%s`: nothing is mounted there", path);
         if (m->idmapped)
                 return 0;       /* the runtime did it (crun's idmap option) */
-        r = stack_idmapped(fd, path, m->fstype, userns_fd, e);
+        r = attach_idmapped(c, fd, m, path, swap, userns_fd, e);
         if (r < 0 || !recursive)
                 return r;
 
@@ -209,7 +230,7 @@ static int idmap_mount(struct ctx *c, int fd, const char *path, bool recursive, 
                 cfd = open(cpath, O_PATH | O_CLOEXEC);
                 if (cfd < 0)
                         return err_sys(e, errno, "open `%s`", cpath);
-                r = idmap_mount(c, cfd, cpath, true, userns_fd, e);
+                r = idmap_mount(c, cfd, cpath, true, true, userns_fd, e);
                 if (r < 0)
                         return r;
                 /* idmap_mount refreshed the table: look ids up again. */
@@ -236,7 +257,7 @@ static int replace_rootfs(struct ctx *c, struct err *e)
                 return err_set(e, EINVAL, "rootfs `%s`: the mount is shared (%s); refusing to "
                                "attach an idmapped tree that would propagate", c->p->rootfs,
                                m->optional_fields);
-        r = idmap_mount(c, c->root_fd, c->p->rootfs, false,
+        r = idmap_mount(c, c->root_fd, c->p->rootfs, false, false,
                         c->userns_fds[root->mapping_index], e);
         if (r < 0)
                 return r;
@@ -255,7 +276,7 @@ static int replace_mount(struct ctx *c, const struct plan_entry *pe, struct err 
 
         if (fd < 0)
                 return err_sys(e, -fd, "open `%s` in the rootfs", pe->destination);
-        r = idmap_mount(c, fd, pe->destination, pe->recursive,
+        r = idmap_mount(c, fd, pe->destination, pe->recursive, true,
                         c->userns_fds[pe->mapping_index], e);
         if (r < 0)
                 return r;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+__attribute__((format(printf, 3, 0)))
 static void vformat(struct err *e, int errnum, const char *fmt, va_list ap)
 {
         e->errnum = errnum > 0 ? errnum : EINVAL;

@@ -1,0 +1,1227 @@
+/* End-to-end test support: see lib_e2e.h. */
+#include "lib_e2e.h"
+
+#include "oci/cleanup.h"
+#include "oci/mountinfo.h"
+
+#include <criterion/criterion.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+/* glibc 2.36 defines MOUNT_ATTR_* here. */
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Leftovers name their owner: <prefix>.<pid>.XXXXXX on disk and <prefix>-<pid>
+ * in every cgroup hierarchy, so the next run can tell a dead test's from a
+ * live one's and sweep them. */
+#define DISK_PARENT "/var/tmp"
+#define NAME_PREFIX "oci-idmap-e2e"
+#define WORK_DIR "/run/" NAME_PREFIX
+#define CGROUP_ROOT "/sys/fs/cgroup"
+#define BUSYBOX "/bin/busybox"
+
+/* How long processes a test started get to exit on their own after the test
+ * is done with them: conmon runs `podman container cleanup` after the
+ * container exits, which can outlive `podman run` by a moment. */
+#define STRAY_GRACE_MS 10000
+
+static char disk_dir[PATH_MAX];
+static char cgroup_name[64];
+static unsigned container_seq;
+
+/* ---- strings that live until teardown --------------------------------- */
+
+static void **arena;
+static size_t arena_n, arena_cap;
+
+static void *keep(void *p)
+{
+        cr_assert_not_null(p, "out of memory");
+        if (arena_n == arena_cap) {
+                arena_cap = arena_cap ? 2 * arena_cap : 64;
+                arena = realloc(arena, arena_cap * sizeof(*arena));
+                cr_assert_not_null(arena, "out of memory");
+        }
+        arena[arena_n++] = p;
+        return p;
+}
+
+static void arena_free(void)
+{
+        for (size_t i = 0; i < arena_n; i++)
+                free(arena[i]);
+        free(arena);
+        arena = NULL;
+        arena_n = arena_cap = 0;
+}
+
+char *e2e_strf(const char *fmt, ...)
+{
+        va_list ap;
+        char *s = NULL;
+
+        va_start(ap, fmt);
+        int r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        cr_assert_geq(r, 0, "out of memory");
+        return keep(s);
+}
+
+const char *e2e_runtime_name(enum e2e_runtime rt)
+{
+        return rt == E2E_CRUN ? "crun" : "runc";
+}
+
+const char *e2e_work_dir(void)
+{
+        return WORK_DIR;
+}
+
+const char *e2e_disk_dir(void)
+{
+        cr_assert(disk_dir[0], "e2e_setup() has not run");
+        return disk_dir;
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+void e2e_mkdirs(const char *path, mode_t mode)
+{
+        char buf[PATH_MAX];
+
+        cr_assert_lt(strlen(path), sizeof(buf), "path too long: %s", path);
+        strcpy(buf, path);
+        for (char *p = buf + 1; ; p++) {
+                if (*p != '/' && *p != '\0')
+                        continue;
+                char c = *p;
+                *p = '\0';
+                if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                        cr_assert_fail("mkdir `%s`: %s", buf, strerror(errno));
+                *p = c;
+                if (c == '\0')
+                        break;
+        }
+}
+
+void e2e_write_file(const char *path, const char *text)
+{
+        FILE *f = fopen(path, "we");
+
+        cr_assert_not_null(f, "open `%s`: %s", path, strerror(errno));
+        size_t len = strlen(text);
+        size_t w = fwrite(text, 1, len, f);
+        int r = fclose(f);
+        cr_assert(w == len && r == 0, "write `%s`: %s", path, strerror(errno));
+}
+
+char *e2e_read_file(const char *path)
+{
+        FILE *f = fopen(path, "re");
+
+        cr_assert_not_null(f, "open `%s`: %s", path, strerror(errno));
+        char *buf = NULL;
+        size_t len = 0, cap = 0;
+        for (;;) {
+                if (cap - len < 4096) {
+                        cap = cap ? 2 * cap : 8192;
+                        buf = realloc(buf, cap);
+                        cr_assert_not_null(buf, "out of memory");
+                }
+                size_t n = fread(buf + len, 1, cap - len - 1, f);
+                len += n;
+                if (n == 0)
+                        break;
+        }
+        bool failed = ferror(f);
+        fclose(f);
+        buf[len] = '\0';
+        keep(buf);
+        cr_assert(!failed, "read `%s` failed", path);
+        return buf;
+}
+
+uid_t e2e_owner(const char *path)
+{
+        struct stat st;
+
+        cr_assert_eq(lstat(path, &st), 0, "stat `%s`: %s", path, strerror(errno));
+        return st.st_uid;
+}
+
+static void copy_file(const char *from, const char *to, mode_t mode)
+{
+        int in = open(from, O_RDONLY | O_CLOEXEC);
+        cr_assert_geq(in, 0, "open `%s`: %s", from, strerror(errno));
+        int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+        cr_assert_geq(out, 0, "create `%s`: %s", to, strerror(errno));
+        char buf[65536];
+        ssize_t n;
+        while ((n = read(in, buf, sizeof(buf))) > 0)
+                cr_assert_eq(write(out, buf, n), n, "write `%s`: %s", to, strerror(errno));
+        cr_assert_eq(n, 0, "read `%s`: %s", from, strerror(errno));
+        close(in);
+        cr_assert_eq(close(out), 0, "close `%s`: %s", to, strerror(errno));
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+        if (remove(path) < 0 && errno != ENOENT)
+                fprintf(stderr, "e2e: remove `%s`: %s\n", path, strerror(errno));
+        return 0;
+}
+
+/* rm -rf that stays on one filesystem: a mount the test left below `dir`
+ * belongs to its namespace, not to the disk. */
+static void remove_tree(const char *dir)
+{
+        nftw(dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* ---- rootfs --------------------------------------------------------------- */
+
+static const char *const applets[] = {
+        "sh", "ls", "stat", "touch", "cat", "id", "awk", "sort", "uniq", "sleep",
+        "echo", "grep", "mkdir", "rm", "test", "[", "true", "false", "printf",
+        "mount", "umount", "head", "tail", "wc", "cut", "tr", "sed", "ln", "chmod",
+        "chown", "env", "cp", "mv", "readlink", "find", "kill", "ps", "hostname",
+};
+
+void e2e_make_rootfs(const char *dir)
+{
+        static const char *const dirs[] = {
+                "bin", "etc", "proc", "sys", "dev", "run", "var/tmp", "root",
+                "vol", "vol2", "rovol",
+        };
+
+        e2e_mkdirs(dir, 0755);
+        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+                e2e_mkdirs(e2e_strf("%s/%s", dir, dirs[i]), 0755);
+        e2e_mkdirs(e2e_strf("%s/tmp", dir), 0755);
+        cr_assert_eq(chmod(e2e_strf("%s/tmp", dir), 01777), 0);
+
+        copy_file(BUSYBOX, e2e_strf("%s/bin/busybox", dir), 0755);
+        for (size_t i = 0; i < ARRAY_SIZE(applets); i++) {
+                const char *link = e2e_strf("%s/bin/%s", dir, applets[i]);
+                cr_assert_eq(symlink("busybox", link), 0, "symlink `%s`: %s", link,
+                             strerror(errno));
+        }
+
+        e2e_write_file(e2e_strf("%s/etc/passwd", dir),
+                       "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
+        e2e_write_file(e2e_strf("%s/etc/group", dir), "root:x:0:\nnobody:x:65534:\n");
+        /* A user-namespaced runtime cannot create a file in a directory the
+         * container's root does not own: the files podman bind-mounts over
+         * must exist already. */
+        e2e_write_file(e2e_strf("%s/etc/hosts", dir), "");
+        e2e_write_file(e2e_strf("%s/etc/hostname", dir), "");
+        e2e_write_file(e2e_strf("%s/etc/resolv.conf", dir), "");
+        e2e_write_file(e2e_strf("%s/run/.containerenv", dir), "");
+}
+
+const char *e2e_make_disk_rootfs(void)
+{
+        const char *rootfs = e2e_strf("%s/rootfs", e2e_disk_dir());
+        e2e_make_rootfs(rootfs);
+        return rootfs;
+}
+
+const char *e2e_make_volume(const char *name)
+{
+        const char *dir = e2e_strf("%s/%s", e2e_disk_dir(), name);
+        e2e_mkdirs(dir, 0755);
+        e2e_write_file(e2e_strf("%s/f", dir), "data\n");
+        return dir;
+}
+
+static unsigned shift_base;
+
+static int shift_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+        if (lchown(path, st->st_uid + shift_base, st->st_gid + shift_base) < 0) {
+                fprintf(stderr, "e2e: lchown `%s`: %s\n", path, strerror(errno));
+                return -1;
+        }
+        /* chown clears set-id bits on regular files; put the mode back. */
+        if (S_ISREG(st->st_mode) && chmod(path, st->st_mode & 07777) < 0)
+                return -1;
+        return 0;
+}
+
+void e2e_shift_tree(const char *dir, unsigned base)
+{
+        shift_base = base;
+        cr_assert_eq(nftw(dir, shift_entry, 32, FTW_PHYS | FTW_MOUNT), 0,
+                     "shifting `%s` by %u failed", dir, base);
+}
+
+/* ---- processes ------------------------------------------------------------ */
+
+static pid_t active[16];
+
+static void active_add(pid_t pid)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(active); i++) {
+                if (active[i] == 0) {
+                        active[i] = pid;
+                        return;
+                }
+        }
+        cr_assert_fail("more than %zu commands running at once",
+                       ARRAY_SIZE(active));
+}
+
+static void active_remove(pid_t pid)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(active); i++)
+                if (active[i] == pid)
+                        active[i] = 0;
+}
+
+static bool is_active(pid_t pid)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(active); i++)
+                if (active[i] == pid)
+                        return true;
+        return false;
+}
+
+static char *join_argv(const char *const argv[])
+{
+        size_t len = 1;
+        for (size_t i = 0; argv[i]; i++)
+                len += strlen(argv[i]) + 3;
+        char *s = keep(malloc(len));
+        s[0] = '\0';
+        for (size_t i = 0; argv[i]; i++) {
+                bool plain = argv[i][0] != '\0' && !strpbrk(argv[i], " \t\n'\"$;&|<>*?()\\");
+                if (i)
+                        strcat(s, " ");
+                strcat(s, plain ? "" : "'");
+                strcat(s, argv[i]);
+                strcat(s, plain ? "" : "'");
+        }
+        return s;
+}
+
+void e2e_start(struct e2e_proc *p, const char *const argv[])
+{
+        int out[2], err[2];
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        sigset_t none, dfl;
+
+        p->cmdline = join_argv(argv);
+        cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+        cr_assert_eq(pipe2(err, O_CLOEXEC), 0);
+
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+        posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+
+        /* A process group of its own, so that a timeout can kill the whole
+         * command; default signal dispositions whatever the runner set. */
+        posix_spawnattr_init(&attr);
+        sigemptyset(&none);
+        sigfillset(&dfl);
+        sigdelset(&dfl, SIGKILL);
+        sigdelset(&dfl, SIGSTOP);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setsigdefault(&attr, &dfl);
+        posix_spawnattr_setpgroup(&attr, 0);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                                POSIX_SPAWN_SETSIGDEF);
+
+        int r = posix_spawnp(&p->pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        close(out[1]);
+        close(err[1]);
+        if (r != 0) {
+                close(out[0]);
+                close(err[0]);
+                cr_assert_fail("cannot run `%s`: %s: %s (is it installed? .ci/setup-host "
+                               "installs everything the e2e tests need)",
+                               p->cmdline, argv[0], strerror(r));
+        }
+        fcntl(out[0], F_SETFL, O_NONBLOCK);
+        fcntl(err[0], F_SETFL, O_NONBLOCK);
+        p->out_fd = out[0];
+        p->err_fd = err[0];
+        active_add(p->pid);
+}
+
+struct buf {
+        char *s;
+        size_t len, cap;
+};
+
+/* Reads what is there now; false once the writer side is closed. */
+static bool drain(int fd, struct buf *b)
+{
+        for (;;) {
+                if (b->cap - b->len < 4096) {
+                        b->cap = b->cap ? 2 * b->cap : 8192;
+                        b->s = realloc(b->s, b->cap);
+                        cr_assert_not_null(b->s, "out of memory");
+                }
+                ssize_t n = read(fd, b->s + b->len, b->cap - b->len - 1);
+                if (n > 0) {
+                        b->len += n;
+                        continue;
+                }
+                if (n < 0 && errno == EINTR)
+                        continue;
+                return n < 0 && errno == EAGAIN;
+        }
+}
+
+static long now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+struct e2e_result *e2e_finish(struct e2e_proc *p, int timeout_s)
+{
+        struct e2e_result *r = keep(calloc(1, sizeof(*r)));
+        struct buf out = { 0 }, err = { 0 };
+        bool out_open = true, err_open = true;
+        long deadline = now_ms() + timeout_s * 1000L;
+        int wstatus = 0;
+
+        r->cmdline = p->cmdline;
+        /* Stop when the command exits, not at EOF: a daemon it leaves (conmon)
+         * may hold the pipes open. */
+        for (;;) {
+                struct pollfd fds[2] = {
+                        { .fd = out_open ? p->out_fd : -1, .events = POLLIN },
+                        { .fd = err_open ? p->err_fd : -1, .events = POLLIN },
+                };
+                poll(fds, 2, 50);
+                if (out_open)
+                        out_open = drain(p->out_fd, &out);
+                if (err_open)
+                        err_open = drain(p->err_fd, &err);
+                pid_t w = waitpid(p->pid, &wstatus, WNOHANG);
+                if (w == p->pid)
+                        break;
+                if (now_ms() > deadline) {
+                        r->timed_out = true;
+                        kill(-p->pid, SIGKILL);
+                        kill(p->pid, SIGKILL);
+                        waitpid(p->pid, &wstatus, 0);
+                        break;
+                }
+        }
+        if (out_open)
+                drain(p->out_fd, &out);
+        if (err_open)
+                drain(p->err_fd, &err);
+        close(p->out_fd);
+        close(p->err_fd);
+        active_remove(p->pid);
+
+        r->out = keep(out.s ? out.s : calloc(1, 1));
+        r->out[out.len] = '\0';
+        r->err = keep(err.s ? err.s : calloc(1, 1));
+        r->err[err.len] = '\0';
+        if (WIFEXITED(wstatus))
+                r->status = WEXITSTATUS(wstatus);
+        else
+                r->status = 128 + WTERMSIG(wstatus);
+        return r;
+}
+
+struct e2e_result *e2e_run(const char *const argv[])
+{
+        struct e2e_proc p;
+
+        e2e_start(&p, argv);
+        return e2e_finish(&p, E2E_TIMEOUT);
+}
+
+static const char *clip(const char *s)
+{
+        size_t len = strlen(s);
+        return len > 6000 ? e2e_strf("[...]%s", s + len - 6000) : s;
+}
+
+const char *e2e_describe(const struct e2e_result *r)
+{
+        return e2e_strf("%s\n  => %s %d\n--- stdout ---\n%s--- stderr ---\n%s--------------",
+                        r->cmdline, r->timed_out ? "TIMED OUT, killed, status" : "exit",
+                        r->status, clip(r->out), clip(r->err));
+}
+
+void e2e_expect_ok(const struct e2e_result *r)
+{
+        cr_assert(r->status == 0 && !r->timed_out, "command failed:\n%s", e2e_describe(r));
+}
+
+const char *e2e_expect_out_prefix(const struct e2e_result *r, const char *prefix)
+{
+        size_t len = strlen(prefix);
+        cr_assert(strncmp(r->out, prefix, len) == 0, "stdout should start with \"%s\":\n%s",
+                  prefix, e2e_describe(r));
+        return r->out + len;
+}
+
+void e2e_expect_fail_with(const struct e2e_result *r, const char *needle)
+{
+        cr_assert(r->status != 0 && !r->timed_out,
+                  "command should have failed with \"%s\":\n%s", needle, e2e_describe(r));
+        cr_assert(strstr(r->out, needle) || strstr(r->err, needle),
+                  "command failed, but without \"%s\":\n%s", needle, e2e_describe(r));
+}
+
+void e2e_wait_for_file(const char *path, struct e2e_proc *writer, int timeout_s)
+{
+        long deadline = now_ms() + timeout_s * 1000L;
+
+        while (access(path, F_OK) < 0) {
+                siginfo_t si = { 0 };
+                /* WNOWAIT: e2e_finish still reaps it and collects its output. */
+                waitid(P_PID, writer->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+                if (si.si_pid == writer->pid) {
+                        struct e2e_result *r = e2e_finish(writer, 1);
+                        cr_assert_fail("`%s` did not appear; its writer exited:\n%s", path,
+                                       e2e_describe(r));
+                }
+                cr_assert_lt(now_ms(), deadline, "`%s` did not appear within %d s", path,
+                             timeout_s);
+                usleep(20000);
+        }
+}
+
+/* ---- the processes a test leaves -------------------------------------------- */
+
+struct proc_entry {
+        pid_t pid, ppid;
+        char state;
+        char comm[32];
+};
+
+static size_t list_processes(struct proc_entry **out)
+{
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        struct proc_entry *v = NULL;
+        size_t n = 0, cap = 0;
+
+        cr_assert_not_null(d, "opendir /proc: %s", strerror(errno));
+        while ((de = readdir(d))) {
+                if (!isdigit((unsigned char)de->d_name[0]))
+                        continue;
+                char path[sizeof(de->d_name) + 16], line[512];
+                snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+                FILE *f = fopen(path, "re");
+                if (!f)
+                        continue;
+                char *ok = fgets(line, sizeof(line), f);
+                fclose(f);
+                char *open_paren = ok ? strchr(line, '(') : NULL;
+                char *close_paren = ok ? strrchr(line, ')') : NULL;
+                if (!open_paren || !close_paren)
+                        continue;
+                if (n == cap) {
+                        cap = cap ? 2 * cap : 256;
+                        v = realloc(v, cap * sizeof(*v));
+                        cr_assert_not_null(v, "out of memory");
+                }
+                struct proc_entry *p = &v[n];
+                p->pid = atoi(de->d_name);
+                size_t clen = close_paren - open_paren - 1;
+                if (clen >= sizeof(p->comm))
+                        clen = sizeof(p->comm) - 1;
+                memcpy(p->comm, open_paren + 1, clen);
+                p->comm[clen] = '\0';
+                if (sscanf(close_paren + 1, " %c %d", &p->state, &p->ppid) == 2)
+                        n++;
+        }
+        closedir(d);
+        *out = v;
+        return n;
+}
+
+static bool descends_from(const struct proc_entry *v, size_t n, pid_t pid, pid_t ancestor)
+{
+        for (int depth = 0; depth < 64 && pid > 1; depth++) {
+                pid_t parent = 0;
+                for (size_t i = 0; i < n; i++)
+                        if (v[i].pid == pid)
+                                parent = v[i].ppid;
+                if (parent == ancestor)
+                        return true;
+                pid = parent;
+        }
+        return false;
+}
+
+/* Reaps our zombie children that no e2e_proc waits for: orphans handed to us
+ * as subreaper (conmon and the cleanup podman it runs, container inits). */
+static void reap_orphans(void)
+{
+        struct proc_entry *v;
+        size_t n = list_processes(&v);
+
+        for (size_t i = 0; i < n; i++)
+                if (v[i].ppid == getpid() && v[i].state == 'Z' && !is_active(v[i].pid))
+                        waitpid(v[i].pid, NULL, WNOHANG);
+        free(v);
+}
+
+/* Descendants that are alive (not zombies); with `kill_them`, SIGKILLs each. */
+static char *list_descendants(bool kill_them)
+{
+        struct proc_entry *v;
+        size_t n = list_processes(&v);
+        char *list = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&list, &len);
+
+        for (size_t i = 0; i < n; i++) {
+                if (v[i].state == 'Z' || v[i].pid == getpid())
+                        continue;
+                if (!descends_from(v, n, v[i].pid, getpid()))
+                        continue;
+                char path[64], cmd[256] = "";
+                snprintf(path, sizeof(path), "/proc/%d/cmdline", v[i].pid);
+                int fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd >= 0) {
+                        ssize_t r = read(fd, cmd, sizeof(cmd) - 1);
+                        close(fd);
+                        for (ssize_t j = 0; j < r - 1; j++)
+                                if (cmd[j] == '\0')
+                                        cmd[j] = ' ';
+                        cmd[r > 0 ? r : 0] = '\0';
+                }
+                fprintf(f, "  %d %s: %s\n", v[i].pid, v[i].comm, cmd);
+                if (kill_them)
+                        kill(v[i].pid, SIGKILL);
+        }
+        fclose(f);
+        free(v);
+        if (len == 0) {
+                free(list);
+                return NULL;
+        }
+        return keep(list);
+}
+
+char *e2e_living_descendants(void)
+{
+        reap_orphans();
+        return list_descendants(false);
+}
+
+void e2e_expect_no_strays(void)
+{
+        long deadline = now_ms() + STRAY_GRACE_MS;
+        char *left;
+
+        for (;;) {
+                left = e2e_living_descendants();
+                if (!left || now_ms() > deadline)
+                        break;
+                usleep(50000);
+        }
+        if (!left)
+                return;
+        /* The test fails; teardown still kills them. */
+        cr_assert_fail("processes left running %d s after the test:\n%s",
+                       STRAY_GRACE_MS / 1000, left);
+}
+
+static void kill_descendants(void)
+{
+        for (int round = 0; round < 100; round++) {
+                reap_orphans();
+                if (!list_descendants(true))
+                        return;
+                usleep(20000);
+        }
+        fprintf(stderr, "e2e: could not kill every process the test started\n");
+}
+
+/* ---- namespace, work area, cleanup --------------------------------------- */
+
+static void must_mount(const char *src, const char *target, const char *fstype,
+                       unsigned long flags, const char *data)
+{
+        if (mount(src, target, fstype, flags, data) < 0)
+                cr_assert_fail("mount %s on `%s`: %s", fstype ? fstype : "(flags)", target,
+                               strerror(errno));
+}
+
+void e2e_enter_private_ns(void)
+{
+        cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare(CLONE_NEWNS): %s", strerror(errno));
+        /* Without this, mounts made here would propagate back to the host's
+         * shared mounts. */
+        must_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+        /* Beyond what --root/--runroot/--tmpdir redirect, podman, conmon and
+         * the runtimes write /run/runc, /run/crun, /run/containers and
+         * /dev/shm/libpod_lock: here those land on tmpfs that dies with us. */
+        must_mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
+        must_mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+        e2e_mkdirs(WORK_DIR, 0755);
+}
+
+static bool pid_alive(pid_t pid)
+{
+        return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+/* "<prefix><sep><pid>..." -> pid, or 0 when `name` is not one of ours. */
+static pid_t owner_of(const char *name, char sep)
+{
+        size_t plen = strlen(NAME_PREFIX);
+        if (strncmp(name, NAME_PREFIX, plen) != 0 || name[plen] != sep)
+                return 0;
+        char *end;
+        long pid = strtol(name + plen + 1, &end, 10);
+        if (end == name + plen + 1 || (*end != '\0' && *end != '.') || pid <= 0)
+                return 0;
+        return (pid_t)pid;
+}
+
+/* Kills what still runs in a cgroup (only a test that died leaves anything),
+ * then removes it; called deepest first. */
+static int empty_and_remove_cgroup(const char *path, const struct stat *st, int type,
+                                   struct FTW *ftw)
+{
+        char procs[PATH_MAX];
+
+        if (type != FTW_DP || snprintf(procs, sizeof(procs), "%s/cgroup.procs", path) < 0)
+                return 0;
+        /* A cgroup whose last task just exited can stay busy for a moment. */
+        for (int i = 0; i < 50; i++) {
+                FILE *f = fopen(procs, "re");
+                int pid;
+                while (f && fscanf(f, "%d", &pid) == 1)
+                        kill(pid, SIGKILL);
+                if (f)
+                        fclose(f);
+                if (rmdir(path) == 0 || errno != EBUSY)
+                        break;
+                usleep(20000);
+        }
+        return 0;
+}
+
+/* Removes each cgroup named for a test in every hierarchy: the one of
+ * `only` (when > 0), or those whose test is gone (when 0). */
+static void remove_test_cgroups(pid_t only)
+{
+        DIR *root = opendir(CGROUP_ROOT);
+        struct dirent *h, *de;
+
+        if (!root)
+                return;
+        while ((h = readdir(root))) {
+                char hier[sizeof(CGROUP_ROOT) + sizeof(h->d_name) + 1];
+                if (h->d_name[0] == '.')
+                        continue;
+                snprintf(hier, sizeof(hier), "%s/%s", CGROUP_ROOT, h->d_name);
+                DIR *d = opendir(hier);
+                if (!d)
+                        continue;
+                while ((de = readdir(d))) {
+                        char path[sizeof(hier) + sizeof(de->d_name) + 1];
+                        pid_t owner = owner_of(de->d_name, '-');
+                        if (!owner || (only ? owner != only : pid_alive(owner)))
+                                continue;
+                        snprintf(path, sizeof(path), "%s/%s", hier, de->d_name);
+                        nftw(path, empty_and_remove_cgroup, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+                }
+                closedir(d);
+        }
+        closedir(root);
+}
+
+/* What a test that crashed (or was killed by a timeout) left behind: its
+ * containers, conmon and cgroups, and its disk dir.  No assertions here: it
+ * also runs in the Criterion runner, after all tests. */
+static void sweep_dead_tests_leftovers(void)
+{
+        DIR *d = opendir(DISK_PARENT);
+        struct dirent *de;
+
+        remove_test_cgroups(0);
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                char path[sizeof(DISK_PARENT) + sizeof(de->d_name) + 1];
+                pid_t owner = owner_of(de->d_name, '.');
+                if (!owner || pid_alive(owner))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", DISK_PARENT, de->d_name);
+                remove_tree(path);
+        }
+        closedir(d);
+}
+
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+        sweep_dead_tests_leftovers();
+}
+
+void e2e_setup(void)
+{
+        cr_assert_eq(geteuid(), 0, "the e2e tests run real containers and need root");
+        /* Orphans (conmon, container inits whose runtime exited) come to us,
+         * not to pid 1: we can see, reap and kill everything we started. */
+        cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+        e2e_enter_private_ns();
+        sweep_dead_tests_leftovers();
+
+        snprintf(disk_dir, sizeof(disk_dir), "%s/%s.%d.XXXXXX", DISK_PARENT, NAME_PREFIX,
+                 getpid());
+        cr_assert_not_null(mkdtemp(disk_dir), "mkdtemp `%s`: %s", disk_dir, strerror(errno));
+        /* The container's root (uid 100000 on the host) must reach its rootfs. */
+        cr_assert_eq(chmod(disk_dir, 0755), 0);
+        snprintf(cgroup_name, sizeof(cgroup_name), "%s-%d", NAME_PREFIX, getpid());
+}
+
+static void delete_runtime_containers(enum e2e_runtime rt)
+{
+        const char *state = e2e_strf("%s/%s-state", WORK_DIR, e2e_runtime_name(rt));
+        if (access(state, F_OK) < 0)
+                return;
+        struct e2e_result *r =
+                e2e_run(E2E_ARGV(e2e_runtime_name(rt), "--root", state, "list", "-q"));
+        char *save = NULL;
+        for (char *id = strtok_r(r->out, "\n", &save); id; id = strtok_r(NULL, "\n", &save))
+                e2e_run(E2E_ARGV(e2e_runtime_name(rt), "--root", state, "delete", "--force",
+                                 id));
+}
+
+/* Mounts the test made below the disk dir (in our namespace only) would
+ * stop remove_tree at their edge. */
+static void unmount_below(const char *dir)
+{
+        FILE *f = fopen("/proc/self/mountinfo", "re");
+        char line[4096], point[PATH_MAX];
+        size_t dlen = strlen(dir);
+        bool again = false;
+
+        if (!f)
+                return;
+        while (fgets(line, sizeof(line), f)) {
+                if (sscanf(line, "%*d %*d %*s %*s %4095s", point) != 1)
+                        continue;
+                if (strncmp(point, dir, dlen) == 0 && point[dlen] == '/')
+                        again |= umount2(point, MNT_DETACH) == 0;
+        }
+        fclose(f);
+        if (again)
+                unmount_below(dir);
+}
+
+void e2e_teardown(void)
+{
+        kill_descendants();
+        if (disk_dir[0]) {
+                delete_runtime_containers(E2E_RUNC);
+                delete_runtime_containers(E2E_CRUN);
+                kill_descendants();
+                remove_test_cgroups(getpid());
+                unmount_below(disk_dir);
+                remove_tree(disk_dir);
+                disk_dir[0] = '\0';
+        }
+        arena_free();
+}
+
+/* ---- podman ------------------------------------------------------------------ */
+
+/* A hooks.d dir holding the project's own hooks file (as installed, with
+ * HOOK_BIN for its path), or an empty one. */
+static const char *hooks_dir(enum e2e_hook hook)
+{
+        const char *dir = e2e_strf("%s/hooks.d-%s", WORK_DIR,
+                                   hook == E2E_WITH_HOOK ? "with-hook" : "empty");
+        if (access(dir, F_OK) == 0)
+                return dir;
+        e2e_mkdirs(dir, 0755);
+        if (hook == E2E_WITHOUT_HOOK)
+                return dir;
+
+        const char *tmpl = e2e_read_file(SOURCE_DIR "/packaging/oci-idmap-hook.json.in");
+        const char *at = strstr(tmpl, "@hook_path@");
+        cr_assert_not_null(at, "packaging/oci-idmap-hook.json.in has no @hook_path@");
+        const char *json = e2e_strf("%.*s%s%s", (int)(at - tmpl), tmpl, HOOK_BIN,
+                                    at + strlen("@hook_path@"));
+        e2e_write_file(e2e_strf("%s/oci-idmap-hook.json", dir), json);
+        return dir;
+}
+
+static const char **podman_argv(const struct e2e_podman *c)
+{
+        const char *const fixed[] = {
+                "podman",
+                "--root", WORK_DIR "/podman/root",
+                "--runroot", WORK_DIR "/podman/runroot",
+                "--tmpdir", WORK_DIR "/podman/tmp",
+                /* its default, /etc/containers/networks, would get a lock file */
+                "--network-config-dir", WORK_DIR "/podman/networks",
+                "--cgroup-manager=cgroupfs",
+                "--events-backend=file",
+                "--hooks-dir", hooks_dir(c->hook),
+                "--runtime", e2e_runtime_name(c->runtime),
+                "run", "--rm", "--network", "none",
+                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                "--cgroup-parent", e2e_strf("/%s", cgroup_name),
+        };
+        size_t n_fixed = ARRAY_SIZE(fixed);
+        size_t n_flags = 0, n_cmd = 0;
+
+        cr_assert_not_null(c->rootfs, "podman run needs a rootfs");
+        cr_assert(c->cmd && c->cmd[0], "podman run needs a command");
+        while (c->flags && c->flags[n_flags])
+                n_flags++;
+        while (c->cmd[n_cmd])
+                n_cmd++;
+
+        const char **argv = keep(calloc(n_fixed + n_flags + 2 + n_cmd + 1, sizeof(*argv)));
+        size_t k = 0;
+        for (size_t i = 0; i < n_fixed; i++)
+                argv[k++] = fixed[i];
+        for (size_t i = 0; i < n_flags; i++)
+                argv[k++] = c->flags[i];
+        /* The first word after the rootfs dir is the command. */
+        argv[k++] = "--rootfs";
+        argv[k++] = c->rootfs;
+        for (size_t i = 0; i < n_cmd; i++)
+                argv[k++] = c->cmd[i];
+        argv[k] = NULL;
+        return argv;
+}
+
+void e2e_podman_start(struct e2e_proc *p, const struct e2e_podman *c)
+{
+        e2e_start(p, podman_argv(c));
+}
+
+struct e2e_result *e2e_podman_run(const struct e2e_podman *c)
+{
+        return e2e_run(podman_argv(c));
+}
+
+/* ---- bundles ------------------------------------------------------------------ */
+
+static void json_str(FILE *f, const char *s)
+{
+        fputc('"', f);
+        for (; *s; s++) {
+                unsigned char c = *s;
+                if (c == '"' || c == '\\')
+                        fprintf(f, "\\%c", c);
+                else if (c < 0x20)
+                        fprintf(f, "\\u%04x", c);
+                else
+                        fputc(c, f);
+        }
+        fputc('"', f);
+}
+
+static void json_str_array(FILE *f, const char *const *v)
+{
+        fputc('[', f);
+        for (size_t i = 0; v && v[i]; i++) {
+                if (i)
+                        fputc(',', f);
+                json_str(f, v[i]);
+        }
+        fputc(']', f);
+}
+
+static void json_mount(FILE *f, const struct e2e_mount *m)
+{
+        fputs("{\"destination\":", f);
+        json_str(f, m->destination);
+        fputs(",\"type\":", f);
+        json_str(f, m->type);
+        fputs(",\"source\":", f);
+        json_str(f, m->source);
+        fputs(",\"options\":", f);
+        json_str_array(f, m->options);
+        fputc('}', f);
+}
+
+/* What podman 4.3.1 gives a container (tests/fixtures/podman-4.3.1). */
+static const char *const podman_caps[] = {
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+        "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID",
+        "CAP_SYS_CHROOT", NULL,
+};
+static const char *const podman_masked[] = {
+        "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+        "/sys/fs/selinux", "/sys/dev/block", NULL,
+};
+static const char *const podman_readonly[] = {
+        "/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+        "/proc/sysrq-trigger", NULL,
+};
+static const struct e2e_mount standard_mounts[] = {
+        { "/proc", "proc", "proc", E2E_ARGV("nosuid", "noexec", "nodev") },
+        { "/dev", "tmpfs", "tmpfs",
+          E2E_ARGV("nosuid", "noexec", "strictatime", "mode=755", "size=65536k") },
+        { "/dev/pts", "devpts", "devpts",
+          E2E_ARGV("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5") },
+        { "/dev/shm", "tmpfs", "shm",
+          E2E_ARGV("nosuid", "noexec", "nodev", "mode=1777", "size=65536k") },
+        { "/dev/mqueue", "mqueue", "mqueue", E2E_ARGV("nosuid", "noexec", "nodev") },
+        { "/sys", "sysfs", "sysfs", E2E_ARGV("nosuid", "noexec", "nodev", "ro") },
+        { "/sys/fs/cgroup", "cgroup", "cgroup",
+          E2E_ARGV("rprivate", "nosuid", "noexec", "nodev", "relatime", "ro") },
+};
+
+static void write_config(const char *path, const struct e2e_bundle *b, const char *id)
+{
+        unsigned base = b->host_base ? b->host_base : E2E_HOST_BASE;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        fputs("{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":false,"
+              "\"user\":{\"uid\":0,\"gid\":0},\"args\":", f);
+        json_str_array(f, b->args);
+        fputs(",\"env\":[\"PATH=/bin\",\"HOME=/root\"],\"cwd\":\"/\",\"capabilities\":{"
+              "\"bounding\":", f);
+        json_str_array(f, podman_caps);
+        fputs(",\"effective\":", f);
+        json_str_array(f, podman_caps);
+        fputs(",\"permitted\":", f);
+        json_str_array(f, podman_caps);
+        fputs("},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024},"
+              "{\"type\":\"RLIMIT_NPROC\",\"hard\":1024,\"soft\":1024}]},", f);
+        fputs("\"root\":{\"path\":", f);
+        json_str(f, b->rootfs);
+        fprintf(f, ",\"readonly\":%s},\"hostname\":\"e2e\",\"mounts\":[",
+                b->readonly_root ? "true" : "false");
+        for (size_t i = 0; i < ARRAY_SIZE(standard_mounts); i++) {
+                if (i)
+                        fputc(',', f);
+                json_mount(f, &standard_mounts[i]);
+        }
+        for (size_t i = 0; i < b->n_mounts; i++) {
+                fputc(',', f);
+                json_mount(f, &b->mounts[i]);
+        }
+        fputs("],\"annotations\":{", f);
+        for (size_t i = 0; b->annotations && b->annotations[i]; i += 2) {
+                cr_assert_not_null(b->annotations[i + 1], "annotation without a value");
+                if (i)
+                        fputc(',', f);
+                json_str(f, b->annotations[i]);
+                fputc(':', f);
+                json_str(f, b->annotations[i + 1]);
+        }
+        fputc('}', f);
+        if (b->hook == E2E_WITH_HOOK) {
+                fputs(",\"hooks\":{\"createRuntime\":[{\"path\":", f);
+                json_str(f, HOOK_BIN);
+                fputs(",\"args\":[\"oci-idmap-hook\",\"createRuntime\"]}]}", f);
+        }
+        fprintf(f, ",\"linux\":{"
+                "\"uidMappings\":[{\"containerID\":0,\"hostID\":%u,\"size\":65536}],"
+                "\"gidMappings\":[{\"containerID\":0,\"hostID\":%u,\"size\":65536}],"
+                "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},"
+                "{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"user\"}],"
+                "\"cgroupsPath\":", base, base);
+        json_str(f, e2e_strf("/%s/%s", cgroup_name, id));
+        if (!b->no_masks) {
+                fputs(",\"maskedPaths\":", f);
+                json_str_array(f, podman_masked);
+                fputs(",\"readonlyPaths\":", f);
+                json_str_array(f, podman_readonly);
+        }
+        fputs("}}\n", f);
+        fclose(f);
+        keep(text);
+        e2e_write_file(path, text);
+}
+
+struct e2e_result *e2e_bundle_run(const struct e2e_bundle *b)
+{
+        const char *rt = e2e_runtime_name(b->runtime);
+        const char *id = e2e_strf("e2e-%d-%u", getpid(), ++container_seq);
+        const char *bundle = e2e_strf("%s/bundles/%s", WORK_DIR, id);
+        const char *state = e2e_strf("%s/%s-state", WORK_DIR, rt);
+
+        cr_assert_not_null(b->rootfs, "a bundle needs a rootfs");
+        cr_assert(b->args && b->args[0], "a bundle needs a command");
+        e2e_mkdirs(bundle, 0755);
+        write_config(e2e_strf("%s/config.json", bundle), b, id);
+
+        struct e2e_result *r =
+                e2e_run(E2E_ARGV(rt, "--root", state, "run", "--bundle", bundle, id));
+        /* Whatever happened, the container must go (its cgroups with it). */
+        e2e_run(E2E_ARGV(rt, "--root", state, "delete", "--force", id));
+        return r;
+}
+
+/* ---- mount views ---------------------------------------------------------------- */
+
+/* The per-mount flags the view compares are the kernel's MOUNT_ATTR_ bits,
+ * which oci/mountinfo.c reads from field (6). */
+_Static_assert(E2E_RO == MOUNT_ATTR_RDONLY && E2E_NOSUID == MOUNT_ATTR_NOSUID &&
+               E2E_NODEV == MOUNT_ATTR_NODEV && E2E_NOEXEC == MOUNT_ATTR_NOEXEC,
+               "E2E_* flags are MOUNT_ATTR_* bits");
+
+struct e2e_mount_view *e2e_mount_view_parse(const char *mountinfo)
+{
+        struct e2e_mount_view *v = keep(calloc(1, sizeof(*v)));
+        struct mountinfo mi = { 0 };
+        struct err e = { 0 };
+
+        int r = mountinfo_parse(mountinfo, strlen(mountinfo), "the container's mountinfo", &mi, &e);
+        cr_assert_eq(r, 0, "%s:\n%s", e.msg, mountinfo);
+        v->n = mi.n;
+        v->m = keep(calloc(mi.n + 1, sizeof(*v->m)));
+        for (size_t i = 0; i < mi.n; i++) {
+                const struct mountinfo_entry *src = &mi.e[i];
+                v->m[i] = (struct e2e_view_mount){
+                        .point = e2e_strf("%s", src->mount_point),
+                        .options = e2e_strf("%s", src->mount_options),
+                        .fstype = e2e_strf("%s", src->fstype),
+                        .flags = src->attrs & (E2E_RO | E2E_NOSUID | E2E_NODEV | E2E_NOEXEC),
+                        .idmapped = src->idmapped,
+                };
+        }
+        mountinfo_free(&mi);
+        return v;
+}
+
+size_t e2e_mount_view_find(const struct e2e_mount_view *v, const char *point,
+                           const struct e2e_view_mount **out, size_t max)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < v->n; i++) {
+                if (strcmp(v->m[i].point, point) != 0)
+                        continue;
+                if (n < max)
+                        out[n] = &v->m[i];
+                n++;
+        }
+        return n;
+}
+
+const struct e2e_view_mount *e2e_mount_view_only(const struct e2e_mount_view *v,
+                                                 const char *point, const char *mountinfo)
+{
+        const struct e2e_view_mount *m[4];
+        size_t n = e2e_mount_view_find(v, point, m, 4);
+
+        cr_assert_eq(n, 1, "%zu mounts at %s, expected one:\n%s", n, point, mountinfo);
+        return m[0];
+}
+
+static const char *flags_str(unsigned flags)
+{
+        return e2e_strf("%s%s%s%s", flags & E2E_RO ? "ro " : "", flags & E2E_NOSUID ? "nosuid " : "",
+                        flags & E2E_NODEV ? "nodev " : "", flags & E2E_NOEXEC ? "noexec " : "");
+}
+
+void e2e_expect_mount_flags(const struct e2e_mount_view *v, const char *point, unsigned flags,
+                            const char *mountinfo)
+{
+        unsigned missing = flags & ~e2e_mount_view_only(v, point, mountinfo)->flags;
+
+        cr_assert_eq(missing, 0, "%s lacks %s:\n%s", point, flags_str(missing), mountinfo);
+}
+
+char *e2e_mount_view_diff(const struct e2e_mount_view *without,
+                          const struct e2e_mount_view *with)
+{
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        const struct e2e_view_mount *a[16], *b[16];
+
+        for (size_t i = 0; i < without->n; i++) {
+                const char *point = without->m[i].point;
+                size_t na = e2e_mount_view_find(without, point, a, 16);
+                if (a[0] != &without->m[i])
+                        continue;       /* this point was handled at its first mount */
+                size_t nb = e2e_mount_view_find(with, point, b, 16);
+                if (na != nb)
+                        fprintf(f, "%s: %zu mount(s) without the hook, %zu with it\n", point,
+                                na, nb);
+                for (size_t k = 0; k < na && k < nb && k < 16; k++) {
+                        unsigned lost = a[k]->flags & ~b[k]->flags;
+                        if (lost)
+                                fprintf(f, "%s: lost %s(without the hook: %s; with it: %s)\n",
+                                        point, flags_str(lost), a[k]->options, b[k]->options);
+                }
+        }
+        for (size_t i = 0; i < with->n; i++)
+                if (e2e_mount_view_find(without, with->m[i].point, a, 16) == 0)
+                        fprintf(f, "%s: only with the hook (%s)\n", with->m[i].point,
+                                with->m[i].options);
+        fclose(f);
+        if (len == 0) {
+                free(text);
+                return NULL;
+        }
+        return keep(text);
+}
+
+void e2e_expect_same_view_with_idmapped_root(const char *without, const char *with)
+{
+        struct e2e_mount_view *a = e2e_mount_view_parse(without);
+        struct e2e_mount_view *b = e2e_mount_view_parse(with);
+
+        cr_assert(e2e_mount_view_only(b, "/", with)->idmapped,
+                  "the hook did not idmap the rootfs:\n%s", with);
+        char *diff = e2e_mount_view_diff(a, b);
+        cr_assert_null(diff, "the container's mounts differ with the hook:\n%s\n"
+                       "--- without the hook ---\n%s--- with it ---\n%s", diff, without, with);
+}
+
+/* ---- the host ------------------------------------------------------------------ */
+
+static bool same_mount_ns(pid_t a, pid_t b)
+{
+        struct stat sa, sb;
+        char pa[64], pb[64];
+
+        snprintf(pa, sizeof(pa), "/proc/%d/ns/mnt", a);
+        snprintf(pb, sizeof(pb), "/proc/%d/ns/mnt", b);
+        return stat(pa, &sa) == 0 && stat(pb, &sb) == 0 && sa.st_ino == sb.st_ino &&
+               sa.st_dev == sb.st_dev;
+}
+
+char *e2e_host_mounts(void)
+{
+        pid_t runner = getppid();
+        const char *init = e2e_read_file("/proc/1/mountinfo");
+
+        if (same_mount_ns(1, runner))
+                return e2e_strf("%s", init);
+        return e2e_strf("%s--- the test runner's namespace ---\n%s", init,
+                        e2e_read_file(e2e_strf("/proc/%d/mountinfo", runner)));
+}

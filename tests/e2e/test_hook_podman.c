@@ -1,0 +1,329 @@
+/* The hook under podman 4.3.1 with --rootfs, as installed: podman reads the
+ * project's hooks.d file (pointing at the build's binary) and runs the hook
+ * at createRuntime, under runc 1.1.5 and crun 1.8.1.
+ *
+ * A user-namespaced container (--uidmap 0:100000:65536) on a rootfs owned by
+ * uid 0 on disk must see it as its own (owner 0) and write to it as 0 on
+ * disk, with every flag and mask the runtime meant for it kept.
+ * test_baseline.c shows the same containers failing without the hook.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib_e2e.h"
+#include "oci/plan.h"
+
+static struct e2e_result *podman(enum e2e_runtime rt, enum e2e_hook hook,
+                                 const char *const *flags, const char *rootfs,
+                                 const char *const *cmd)
+{
+        return e2e_podman_run(&(struct e2e_podman){
+                .runtime = rt, .hook = hook, .flags = flags, .rootfs = rootfs, .cmd = cmd,
+        });
+}
+
+static const char *volume_flag(const char *src, const char *dst, const char *options)
+{
+        return e2e_strf("%s:%s:%s", src, dst, options);
+}
+
+/* ---- the rootfs --------------------------------------------------------------- */
+
+static void rootfs_is_owned_by_0_and_root_writes_as_0(enum e2e_runtime rt, const char *rootfs)
+{
+        struct e2e_result *r = podman(rt, E2E_WITH_HOOK, E2E_ARGV(E2E_USERNS_FLAGS), rootfs,
+                                      E2E_SH("stat -c %u / /bin/busybox /etc/passwd; "
+                                             "touch /made-inside && mkdir /dir-inside && "
+                                             "stat -c %u /made-inside /dir-inside"));
+        e2e_expect_ok(r);
+        cr_assert_str_eq(r->out, "0\n0\n0\n0\n0\n", "%s", e2e_describe(r));
+        cr_assert_eq(e2e_owner(e2e_strf("%s/made-inside", rootfs)), 0,
+                     "a file the container's root made should be owned by 0 on disk, not %u",
+                     E2E_HOST_BASE);
+        cr_assert_eq(e2e_owner(e2e_strf("%s/dir-inside", rootfs)), 0);
+}
+
+E2E_TEST(hook_podman, rootfs_shows_owner_0_and_root_writes_files_owned_by_0_on_disk_runc)
+{
+        rootfs_is_owned_by_0_and_root_writes_as_0(E2E_RUNC, e2e_make_disk_rootfs());
+}
+
+E2E_TEST(hook_podman, rootfs_shows_owner_0_and_root_writes_files_owned_by_0_on_disk_crun)
+{
+        rootfs_is_owned_by_0_and_root_writes_as_0(E2E_CRUN, e2e_make_disk_rootfs());
+}
+
+static const char *tmpfs_rootfs(void)
+{
+        const char *rootfs = e2e_strf("%s/rootfs-on-tmpfs", e2e_work_dir());
+        e2e_make_rootfs(rootfs);
+        return rootfs;
+}
+
+E2E_TEST(hook_podman, rootfs_on_tmpfs_shows_owner_0_and_takes_writes_as_0_runc)
+{
+        rootfs_is_owned_by_0_and_root_writes_as_0(E2E_RUNC, tmpfs_rootfs());
+}
+
+E2E_TEST(hook_podman, rootfs_on_tmpfs_shows_owner_0_and_takes_writes_as_0_crun)
+{
+        rootfs_is_owned_by_0_and_root_writes_as_0(E2E_CRUN, tmpfs_rootfs());
+}
+
+/* Under auto, a rootfs already owned by the mapping's host ids is the
+ * classic shifted rootfs: it works without help, and must be left alone. */
+static void shifted_rootfs_is_left_alone(enum e2e_runtime rt)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        e2e_shift_tree(rootfs, E2E_HOST_BASE);
+
+        struct e2e_result *r = podman(rt, E2E_WITH_HOOK,
+                                      E2E_ARGV(E2E_USERNS_FLAGS, "--annotation",
+                                               ANNOTATION_ROOTFS "=auto"),
+                                      rootfs,
+                                      E2E_SH("stat -c %u /; touch /made-inside; "
+                                             "cat /proc/self/mountinfo"));
+        e2e_expect_ok(r);
+        const char *mountinfo = e2e_expect_out_prefix(r, "0\n");
+        struct e2e_mount_view *v = e2e_mount_view_parse(mountinfo);
+        cr_assert_not(e2e_mount_view_only(v, "/", mountinfo)->idmapped,
+                      "a shifted rootfs must not be idmapped under auto:\n%s", mountinfo);
+        cr_assert_eq(e2e_owner(e2e_strf("%s/made-inside", rootfs)), E2E_HOST_BASE);
+}
+
+E2E_TEST(hook_podman, shifted_rootfs_is_left_alone_under_auto_runc)
+{
+        shifted_rootfs_is_left_alone(E2E_RUNC);
+}
+
+E2E_TEST(hook_podman, shifted_rootfs_is_left_alone_under_auto_crun)
+{
+        shifted_rootfs_is_left_alone(E2E_CRUN);
+}
+
+/* Two containers at once on one rootfs, with different mappings: each has an
+ * idmapped clone of its own.  The first waits (up to 30 s) for the second to
+ * have looked, so they overlap for sure. */
+static void two_mappings_share_a_rootfs(enum e2e_runtime rt)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        struct e2e_proc first;
+
+        e2e_podman_start(&first, &(struct e2e_podman){
+                .runtime = rt, .hook = E2E_WITH_HOOK,
+                .flags = E2E_ARGV("--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536"),
+                .rootfs = rootfs,
+                .cmd = E2E_SH("stat -c %u /; touch /first-ready; i=0; "
+                              "while [ ! -e /second-done ] && [ $i -lt 300 ]; do "
+                              "sleep 0.1; i=$((i+1)); done; "
+                              "test -e /second-done && echo saw-second"),
+        });
+        e2e_wait_for_file(e2e_strf("%s/first-ready", rootfs), &first, 60);
+        struct e2e_result *second =
+                podman(rt, E2E_WITH_HOOK,
+                       E2E_ARGV("--uidmap", "0:200000:65536", "--gidmap", "0:200000:65536"),
+                       rootfs, E2E_SH("stat -c %u /; touch /second-done"));
+        struct e2e_result *r = e2e_finish(&first, E2E_TIMEOUT);
+
+        e2e_expect_ok(second);
+        cr_assert_str_eq(second->out, "0\n", "%s", e2e_describe(second));
+        e2e_expect_ok(r);
+        cr_assert_str_eq(r->out, "0\nsaw-second\n", "%s", e2e_describe(r));
+        cr_assert_eq(e2e_owner(e2e_strf("%s/first-ready", rootfs)), 0);
+        cr_assert_eq(e2e_owner(e2e_strf("%s/second-done", rootfs)), 0);
+}
+
+E2E_TEST(hook_podman, two_containers_with_different_mappings_share_a_rootfs_runc)
+{
+        two_mappings_share_a_rootfs(E2E_RUNC);
+}
+
+E2E_TEST(hook_podman, two_containers_with_different_mappings_share_a_rootfs_crun)
+{
+        two_mappings_share_a_rootfs(E2E_CRUN);
+}
+
+/* ---- volumes ---------------------------------------------------------------------- */
+
+/* runc ignores :idmap (the hook does it); crun does it itself (the hook
+ * must leave it: mapped twice, 0 would show as 65534). */
+static void idmap_volume_is_mapped_once(enum e2e_runtime rt)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        const char *vol = e2e_make_volume("vol");
+        struct e2e_result *r = podman(rt, E2E_WITH_HOOK,
+                                      E2E_ARGV(E2E_USERNS_FLAGS,
+                                               "-v", volume_flag(vol, "/vol", "idmap")),
+                                      rootfs,
+                                      E2E_SH("stat -c %u /vol/f; touch /vol/new; "
+                                             "cat /proc/self/mountinfo"));
+        e2e_expect_ok(r);
+        const char *mountinfo = e2e_expect_out_prefix(r, "0\n");
+        struct e2e_mount_view *v = e2e_mount_view_parse(mountinfo);
+        cr_assert(e2e_mount_view_only(v, "/vol", mountinfo)->idmapped, "%s", mountinfo);
+        cr_assert_eq(e2e_owner(e2e_strf("%s/new", vol)), 0);
+}
+
+E2E_TEST(hook_podman, idmap_volume_shows_owner_0_and_is_idmapped_once_runc)
+{
+        idmap_volume_is_mapped_once(E2E_RUNC);
+}
+
+E2E_TEST(hook_podman, idmap_volume_shows_owner_0_and_is_idmapped_once_crun)
+{
+        idmap_volume_is_mapped_once(E2E_CRUN);
+}
+
+static void nested_volumes_are_both_mapped(enum e2e_runtime rt)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        const char *outer = e2e_make_volume("outer"), *inner = e2e_make_volume("inner");
+        e2e_mkdirs(e2e_strf("%s/sub", outer), 0755);
+
+        struct e2e_result *r = podman(rt, E2E_WITH_HOOK,
+                                      E2E_ARGV(E2E_USERNS_FLAGS,
+                                               "-v", volume_flag(outer, "/vol", "idmap"),
+                                               "-v", volume_flag(inner, "/vol/sub", "idmap")),
+                                      rootfs,
+                                      E2E_SH("stat -c %u /vol/f /vol/sub/f; "
+                                             "touch /vol/new /vol/sub/new; "
+                                             "cat /proc/self/mountinfo"));
+        e2e_expect_ok(r);
+        const char *mountinfo = e2e_expect_out_prefix(r, "0\n0\n");
+        struct e2e_mount_view *v = e2e_mount_view_parse(mountinfo);
+        cr_assert(e2e_mount_view_only(v, "/vol", mountinfo)->idmapped, "%s", mountinfo);
+        cr_assert(e2e_mount_view_only(v, "/vol/sub", mountinfo)->idmapped, "%s", mountinfo);
+        cr_assert_eq(e2e_owner(e2e_strf("%s/new", outer)), 0);
+        cr_assert_eq(e2e_owner(e2e_strf("%s/new", inner)), 0);
+}
+
+E2E_TEST(hook_podman, volume_nested_in_a_volume_is_mapped_too_runc)
+{
+        nested_volumes_are_both_mapped(E2E_RUNC);
+}
+
+E2E_TEST(hook_podman, volume_nested_in_a_volume_is_mapped_too_crun)
+{
+        nested_volumes_are_both_mapped(E2E_CRUN);
+}
+
+/* ---- nothing the runtime meant is lost --------------------------------------------- */
+
+/* A macro: the list lives in the caller's scope. */
+#define VIEW_FLAGS(vol, rovol)                                                         \
+        E2E_ARGV(E2E_USERNS_FLAGS, "--read-only", "-v", volume_flag(vol, "/vol", "idmap"), \
+                 "-v", volume_flag(rovol, "/rovol", "ro"))
+
+static void view_is_kept(enum e2e_runtime rt)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        const char *vol = e2e_make_volume("vol"), *rovol = e2e_make_volume("rovol");
+        const char *const *cmd = E2E_ARGV("cat", "/proc/self/mountinfo");
+
+        struct e2e_result *without = podman(rt, E2E_WITHOUT_HOOK, VIEW_FLAGS(vol, rovol),
+                                            rootfs, cmd);
+        struct e2e_result *with = podman(rt, E2E_WITH_HOOK, VIEW_FLAGS(vol, rovol), rootfs, cmd);
+        e2e_expect_ok(without);
+        e2e_expect_ok(with);
+        e2e_expect_same_view_with_idmapped_root(without->out, with->out);
+}
+
+E2E_TEST(hook_podman, view_with_hook_equals_view_without_it_but_for_ownership_runc)
+{
+        view_is_kept(E2E_RUNC);
+}
+
+E2E_TEST(hook_podman, view_with_hook_equals_view_without_it_but_for_ownership_crun)
+{
+        view_is_kept(E2E_CRUN);
+}
+
+/* Writable but for the ro flag: owner 0 inside, so only the flag stops it. */
+static void read_only_stays_read_only(enum e2e_runtime rt)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        const char *rovol = e2e_make_volume("rovol");
+        const char *shifted = e2e_make_volume("shifted");
+        e2e_shift_tree(shifted, E2E_HOST_BASE);
+
+        struct e2e_result *r = podman(rt, E2E_WITH_HOOK,
+                                      E2E_ARGV(E2E_USERNS_FLAGS, "--read-only",
+                                               "-v", volume_flag(rovol, "/rovol", "ro,idmap"),
+                                               "-v", volume_flag(shifted, "/vol2", "ro")),
+                                      rootfs,
+                                      E2E_SH("stat -c %u / /rovol/f /vol2/f; touch /x; "
+                                             "touch /rovol/x; touch /vol2/x"));
+        e2e_expect_fail_with(r, "touch: /x: Read-only file system");
+        cr_assert_str_eq(r->out, "0\n0\n0\n", "%s", e2e_describe(r));
+        cr_assert(strstr(r->err, "/rovol/x: Read-only file system"), "%s", e2e_describe(r));
+        cr_assert(strstr(r->err, "/vol2/x: Read-only file system"), "%s", e2e_describe(r));
+        cr_assert_neq(access(e2e_strf("%s/x", rootfs), F_OK), 0);
+        cr_assert_neq(access(e2e_strf("%s/x", rovol), F_OK), 0);
+}
+
+E2E_TEST(hook_podman, read_only_rootfs_and_ro_volumes_stay_read_only_runc)
+{
+        read_only_stays_read_only(E2E_RUNC);
+}
+
+E2E_TEST(hook_podman, read_only_rootfs_and_ro_volumes_stay_read_only_crun)
+{
+        read_only_stays_read_only(E2E_CRUN);
+}
+
+/* /proc/keys and /proc/timer_list masked by /dev/null (char 1:3, reads
+ * empty), /proc/acpi by an empty tmpfs, /proc/sys read-only. */
+static void masks_and_read_only_paths_stay(enum e2e_runtime rt)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        struct e2e_result *r = podman(rt, E2E_WITH_HOOK, E2E_ARGV(E2E_USERNS_FLAGS), rootfs,
+                                      E2E_SH("stat -c %u /; stat -c %t:%T /proc/keys "
+                                             "/proc/timer_list; cat /proc/keys /proc/timer_list "
+                                             "| wc -c; ls -A /proc/acpi 2>/dev/null | wc -l; "
+                                             "cat /proc/self/mountinfo; "
+                                             "echo x > /proc/sys/kernel/hostname"));
+        e2e_expect_fail_with(r, "/proc/sys/kernel/hostname: Read-only file system");
+        const char *mountinfo = e2e_expect_out_prefix(r, "0\n1:3\n1:3\n0\n0\n");
+        struct e2e_mount_view *v = e2e_mount_view_parse(mountinfo);
+        cr_assert(e2e_mount_view_only(v, "/", mountinfo)->idmapped, "%s", mountinfo);
+        e2e_expect_mount_flags(v, "/proc/sys", E2E_RO, mountinfo);
+        if (access("/proc/acpi", F_OK) == 0)
+                cr_assert_str_eq(e2e_mount_view_only(v, "/proc/acpi", mountinfo)->fstype, "tmpfs",
+                                 "%s", mountinfo);
+}
+
+E2E_TEST(hook_podman, masked_paths_stay_masked_and_read_only_paths_read_only_runc)
+{
+        masks_and_read_only_paths_stay(E2E_RUNC);
+}
+
+E2E_TEST(hook_podman, masked_paths_stay_masked_and_read_only_paths_read_only_crun)
+{
+        masks_and_read_only_paths_stay(E2E_CRUN);
+}
+
+/* ---- the host ---------------------------------------------------------------------- */
+
+static void host_mounts_are_untouched(enum e2e_runtime rt)
+{
+        const char *before = e2e_host_mounts();
+        const char *rootfs = e2e_make_disk_rootfs();
+        const char *vol = e2e_make_volume("vol"), *rovol = e2e_make_volume("rovol");
+
+        struct e2e_result *r = podman(rt, E2E_WITH_HOOK, VIEW_FLAGS(vol, rovol), rootfs,
+                                      E2E_SH("stat -c %u / /vol/f"));
+        e2e_expect_ok(r);
+        cr_assert_str_eq(r->out, "0\n0\n", "%s", e2e_describe(r));
+        cr_assert_str_eq(e2e_host_mounts(), before, "the hook changed the host's mount table");
+}
+
+E2E_TEST(hook_podman, host_mount_table_is_the_same_after_a_hook_run_runc)
+{
+        host_mounts_are_untouched(E2E_RUNC);
+}
+
+E2E_TEST(hook_podman, host_mount_table_is_the_same_after_a_hook_run_crun)
+{
+        host_mounts_are_untouched(E2E_CRUN);
+}
