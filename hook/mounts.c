@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "../oci/cleanup.h"
+#include "../oci/json.h"
 
 struct ctx {
         const struct plan *p;
@@ -62,32 +63,14 @@ int mountinfo_read_at(int dirfd, const char *where, struct mountinfo *out, struc
 {
         _cleanup_close_ int fd = openat(dirfd, "mountinfo", O_RDONLY | O_CLOEXEC);
         _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 0;
+        size_t len;
+        int r;
 
         if (fd < 0)
                 return err_sys(e, errno, "open `%s`", where);
-        /* procfs reports size 0: read to the end in growing steps. */
-        for (;;) {
-                ssize_t n;
-
-                if (cap - len < 4096) {
-                        size_t ncap = cap ? cap * 2 : 65536;
-                        char *nb = realloc(buf, ncap);
-
-                        if (!nb)
-                                return err_set(e, ENOMEM, "out of memory");
-                        buf = nb;
-                        cap = ncap;
-                }
-                n = read(fd, buf + len, cap - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return err_sys(e, errno, "read `%s`", where);
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
+        r = read_input_fd(fd, MOUNTINFO_MAX, &buf, &len);
+        if (r < 0)
+                return err_sys(e, -r, "read `%s`", where);
         return mountinfo_parse(buf, len, where, out, e);
 }
 

@@ -11,6 +11,10 @@
 /* The hook refuses a config.json larger than this. */
 #define OCI_CONFIG_MAX (16 * 1024 * 1024)
 
+/* ... and one with more mounts than this: each oci_mount carries a whole
+ * id_mapping (8 KiB), so the count bounds the memory an input can cost. */
+#define OCI_MOUNTS_MAX 4096
+
 struct oci_mount {
         char *destination;      /* as written; the runtimes require it absolute */
         char *type;             /* NULL when absent */
@@ -52,5 +56,6 @@ void oci_config_free(struct oci_config *c);
 /* True when the mount's options hold `opt` exactly. */
 bool oci_mount_has_option(const struct oci_mount *m, const char *opt);
 
-/* The value after "<name>=" in the mount's options, or NULL. */
+/* The value after "<name>=" in the mount's options, or NULL; the last one
+ * when the option is given twice (as mount(8) takes it). */
 const char *oci_mount_option_value(const struct oci_mount *m, const char *name);

@@ -27,10 +27,15 @@ struct mountinfo_entry {
         bool idmapped;          /* "idmapped" in (6) */
 };
 
+/* The entries and all their strings share one allocation, owned by `e`:
+ * release it with mountinfo_free only, never an entry's string. */
 struct mountinfo {
         size_t n;
         struct mountinfo_entry *e;
 };
+
+/* mountinfo_load refuses a file larger than this (~400k mounts). */
+#define MOUNTINFO_MAX (64 * 1024 * 1024)
 
 /* `where` names the input in messages, e.g. "/proc/4242/mountinfo" or a file
  * name; a bad line is named as where:LINE. */

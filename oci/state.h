@@ -45,6 +45,13 @@ int oci_state_read_fd(int fd, struct oci_state *out, struct err *e);
 
 void oci_state_free(struct oci_state *s);
 
+struct json;
+
+/* Fills `out` from `v`, an object whose values are strings (the runtime-spec's
+ * "annotations"); `where` names the document.  Used for state and config.json. */
+int annotations_from_json(const struct json *v, const char *where,
+                          struct annotations *out, struct err *e);
+
 /* The value for `key`, or NULL. */
 const char *annotations_get(const struct annotations *a, const char *key);
 void annotations_free(struct annotations *a);
