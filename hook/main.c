@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "run.h"
@@ -22,9 +23,17 @@ static const char usage[] =
         "Exit codes: 0 done or nothing to do; 1 the mount work failed; 2 bad command\n"
         "line; 3 the state, config.json or mount table was refused.\n";
 
+/* stderr reaches the person under runc and podman; crun passes a hook's
+ * stderr on only to the file its annotation run.oci.hooks.stderr names, so
+ * the line also goes to syslog, where there is one. */
 static void report(const struct err *e)
 {
-        fprintf(stderr, "oci-idmap-hook: %s\n", e->msg[0] ? e->msg : "failed");
+        const char *msg = e->msg[0] ? e->msg : "failed";
+
+        fprintf(stderr, "oci-idmap-hook: %s\n", msg);
+        openlog("oci-idmap-hook", LOG_PID, LOG_DAEMON);
+        syslog(LOG_ERR, "%s", msg);
+        closelog();
 }
 
 __attribute__((format(printf, 1, 2)))

@@ -137,7 +137,7 @@ static int attach_idmapped(struct ctx *c, int fd, const struct mountinfo_entry *
                 return err_sys(e, errno, "open_tree `%s`", path);
         if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
                 if (errno == EINVAL)
-                        return err_set(e, EINVAL, "idmap `%s`: a %s filesystem cannot be idmapped "
+                        return err_set(e, EINVAL, "idmap `%s`: filesystem %s cannot be idmapped "
                                        "(mount_setattr: Invalid argument)", path, m->fstype);
                 return err_sys(e, errno, "mount_setattr(MOUNT_ATTR_IDMAP) `%s`", path);
         }

@@ -297,7 +297,7 @@ static int plan_rootfs(const struct plan_input *in, struct plan *p, struct err *
                 }
         }
         if (fs_cannot_idmap(root->fstype))
-                return err_set(e, EINVAL, "rootfs `%s`: a %s filesystem cannot be idmapped",
+                return err_set(e, EINVAL, "rootfs `%s`: filesystem %s cannot be idmapped",
                                c->rootfs, root->fstype);
         root->idmap = true;
         root->mapping = &c->idmap;
@@ -340,7 +340,7 @@ static int plan_mount(const struct plan_input *in, struct plan *p, size_t i, str
                 return 0;
         }
         if (fs_cannot_idmap(pe->fstype))
-                return err_set(e, EINVAL, "config.json: mounts[%zu] (%s): a %s filesystem cannot be idmapped",
+                return err_set(e, EINVAL, "config.json: mounts[%zu] (%s): filesystem %s cannot be idmapped",
                                i, m->destination, pe->fstype);
         pe->idmap = true;
         r = mapping_slot(p, pe->mapping, e);
