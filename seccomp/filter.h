@@ -3,8 +3,20 @@
  * Built once with libseccomp in the parent and exported as classic BPF, so
  * that the child (which shares the parent's memory and must not touch libc)
  * installs it with one raw seccomp(2) call.
+ *
+ * After the filter is on, the child may only
+ *
+ *     ptrace(PTRACE_TRACEME, ...)      become its parent's tracee
+ *     gettid()                         learn its own id
+ *     tkill(tid, SIGSTOP)              stop itself
+ *     exit_group(status)               give up when a step failed
+ *
+ * and anything else kills it (SECCOMP_RET_KILL_PROCESS: the whole child dies
+ * of SIGSYS, no errno comes back).  The list lives in seccomp/filter.c.
  */
 #pragma once
+
+#include <stdio.h>
 
 #include <linux/filter.h>
 
@@ -13,3 +25,9 @@
 /* The child's program, built on first use (thread-safe); the pointer stays
  * valid for the life of the process.  NULL with `e` set on failure. */
 const struct sock_fprog *userns_child_filter(struct err *e);
+
+/* Writes the allowlist as libseccomp's pseudo filter code (readable text) to
+ * `f`; for people and tests that want to see what the child may do.  (The
+ * program the child gets has one more instruction in front, a load that
+ * decides nothing: see filter.c.) */
+int userns_child_filter_print(FILE *f, struct err *e);
