@@ -876,19 +876,23 @@ static const char *hooks_dir(enum e2e_hook hook)
         return dir;
 }
 
+/* podman's global flags: all its state on this test's tmpfs. */
+#define PODMAN_GLOBALS(hook, runtime)                                                  \
+        "podman",                                                                      \
+        "--root", WORK_DIR "/podman/root",                                             \
+        "--runroot", WORK_DIR "/podman/runroot",                                       \
+        "--tmpdir", WORK_DIR "/podman/tmp",                                            \
+        /* its default, /etc/containers/networks, would get a lock file */             \
+        "--network-config-dir", WORK_DIR "/podman/networks",                           \
+        "--cgroup-manager=cgroupfs",                                                   \
+        "--events-backend=file",                                                       \
+        "--hooks-dir", hooks_dir(hook),                                                \
+        "--runtime", e2e_runtime_name(runtime)
+
 static const char **podman_argv(const struct e2e_podman *c)
 {
         const char *const fixed[] = {
-                "podman",
-                "--root", WORK_DIR "/podman/root",
-                "--runroot", WORK_DIR "/podman/runroot",
-                "--tmpdir", WORK_DIR "/podman/tmp",
-                /* its default, /etc/containers/networks, would get a lock file */
-                "--network-config-dir", WORK_DIR "/podman/networks",
-                "--cgroup-manager=cgroupfs",
-                "--events-backend=file",
-                "--hooks-dir", hooks_dir(c->hook),
-                "--runtime", e2e_runtime_name(c->runtime),
+                PODMAN_GLOBALS(c->hook, c->runtime),
                 "run", "--rm", "--network", "none",
                 "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
                 "--cgroup-parent", e2e_strf("/%s", cgroup_name),
@@ -896,7 +900,7 @@ static const char **podman_argv(const struct e2e_podman *c)
         size_t n_fixed = ARRAY_SIZE(fixed);
         size_t n_flags = 0, n_cmd = 0;
 
-        cr_assert_not_null(c->rootfs, "podman run needs a rootfs");
+        cr_assert(!c->rootfs != !c->image, "podman run needs a rootfs or an image");
         cr_assert(c->cmd && c->cmd[0], "podman run needs a command");
         while (c->flags && c->flags[n_flags])
                 n_flags++;
@@ -909,13 +913,28 @@ static const char **podman_argv(const struct e2e_podman *c)
                 argv[k++] = fixed[i];
         for (size_t i = 0; i < n_flags; i++)
                 argv[k++] = c->flags[i];
-        /* The first word after the rootfs dir is the command. */
-        argv[k++] = "--rootfs";
-        argv[k++] = c->rootfs;
+        /* The first word after the rootfs dir (or the image) is the command. */
+        if (c->rootfs) {
+                argv[k++] = "--rootfs";
+                argv[k++] = c->rootfs;
+        } else {
+                argv[k++] = c->image;
+        }
         for (size_t i = 0; i < n_cmd; i++)
                 argv[k++] = c->cmd[i];
         argv[k] = NULL;
         return argv;
+}
+
+const char *e2e_podman_import(const char *rootfs, const char *name)
+{
+        const char *tar = e2e_strf("%s/%s.tar", WORK_DIR, name);
+        const char *image = e2e_strf("localhost/%s", name);
+
+        e2e_expect_ok(e2e_run(E2E_ARGV("tar", "-C", rootfs, "-cf", tar, ".")));
+        e2e_expect_ok(e2e_run(E2E_ARGV(PODMAN_GLOBALS(E2E_WITHOUT_HOOK, E2E_RUNC),
+                                       "import", tar, image)));
+        return image;
 }
 
 void e2e_podman_start(struct e2e_proc *p, const struct e2e_podman *c)

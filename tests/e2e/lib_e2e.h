@@ -149,9 +149,14 @@ struct e2e_podman {
         enum e2e_runtime runtime;
         enum e2e_hook hook;
         const char *const *flags;       /* before --rootfs; NULL for none */
-        const char *rootfs;
+        const char *rootfs;             /* --rootfs DIR, or: */
+        const char *image;              /* an image from e2e_podman_import */
         const char *const *cmd;         /* the container's command */
 };
+
+/* Imports the directory `rootfs` as the image localhost/NAME into this
+ * test's own podman storage (no registry is reachable); returns its name. */
+const char *e2e_podman_import(const char *rootfs, const char *name);
 
 /* podman --root/--runroot/--tmpdir in the work dir ... run --rm --network none
  * --ulimit nofile/nproc --cgroup-parent <ours> [flags] --rootfs R cmd...

@@ -327,3 +327,69 @@ E2E_TEST(hook_podman, host_mount_table_is_the_same_after_a_hook_run_crun)
 {
         host_mounts_are_untouched(E2E_CRUN);
 }
+
+/* ---- the everyday case: images on podman's overlay storage --------------------- */
+
+/* Installed with "when: always", the hook runs for every container.  An
+ * image on podman's own overlay storage comes up shifted (podman idmaps the
+ * layers and chowns the upper dir), so under auto the hook leaves it alone
+ * and the container runs exactly as it would without the hook. */
+static void image_with_user_namespace_runs_as_without_the_hook(enum e2e_runtime rt)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        const char *image = e2e_podman_import(rootfs, "busybox-e2e");
+        const char *const *cmd = E2E_SH("stat -c %u /; touch /made-inside && echo wrote; "
+                                        "cat /proc/self/mountinfo");
+        struct e2e_result *with = e2e_podman_run(&(struct e2e_podman){
+                .runtime = rt, .hook = E2E_WITH_HOOK, .image = image, .cmd = cmd,
+                .flags = E2E_ARGV(E2E_USERNS_FLAGS),
+        });
+        struct e2e_result *without = e2e_podman_run(&(struct e2e_podman){
+                .runtime = rt, .hook = E2E_WITHOUT_HOOK, .image = image, .cmd = cmd,
+                .flags = E2E_ARGV(E2E_USERNS_FLAGS),
+        });
+
+        e2e_expect_ok(with);
+        e2e_expect_ok(without);
+        const char *mi_with = e2e_expect_out_prefix(with, "0\nwrote\n");
+        const char *mi_without = e2e_expect_out_prefix(without, "0\nwrote\n");
+        struct e2e_mount_view *v_with = e2e_mount_view_parse(mi_with);
+        struct e2e_mount_view *v_without = e2e_mount_view_parse(mi_without);
+        char *diff = e2e_mount_view_diff(v_without, v_with);
+        cr_assert_null(diff, "%s\n--- without:\n%s--- with:\n%s", diff, mi_without, mi_with);
+        cr_assert_str_eq(e2e_mount_view_only(v_with, "/", mi_with)->fstype, "overlay");
+}
+
+E2E_TEST(hook_podman, image_with_user_namespace_runs_as_without_the_hook_runc)
+{
+        image_with_user_namespace_runs_as_without_the_hook(E2E_RUNC);
+}
+
+E2E_TEST(hook_podman, image_with_user_namespace_runs_as_without_the_hook_crun)
+{
+        image_with_user_namespace_runs_as_without_the_hook(E2E_CRUN);
+}
+
+static void image_without_user_namespace_is_left_alone(enum e2e_runtime rt)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        const char *image = e2e_podman_import(rootfs, "busybox-e2e");
+        struct e2e_result *r = e2e_podman_run(&(struct e2e_podman){
+                .runtime = rt, .hook = E2E_WITH_HOOK, .image = image,
+                .cmd = E2E_SH("stat -c %u /; touch /made-inside && echo wrote"),
+        });
+
+        e2e_expect_ok(r);
+        cr_assert_str_eq(r->out, "0\nwrote\n", "%s", e2e_describe(r));
+        cr_assert_str_eq(r->err, "", "the hook says nothing: %s", e2e_describe(r));
+}
+
+E2E_TEST(hook_podman, image_without_user_namespace_is_left_alone_runc)
+{
+        image_without_user_namespace_is_left_alone(E2E_RUNC);
+}
+
+E2E_TEST(hook_podman, image_without_user_namespace_is_left_alone_crun)
+{
+        image_without_user_namespace_is_left_alone(E2E_CRUN);
+}
