@@ -166,6 +166,21 @@ uid_t e2e_owner(const char *path)
         return st.st_uid;
 }
 
+void e2e_expect_owner(const char *dir, const char *name, uid_t uid)
+{
+        uid_t owner = e2e_owner(e2e_strf("%s/%s", dir, name));
+
+        cr_assert_eq(owner, uid, "`%s/%s` is owned by %u on disk, not %u", dir, name,
+                     (unsigned)owner, (unsigned)uid);
+}
+
+void e2e_expect_absent(const char *dir, const char *name)
+{
+        const char *path = e2e_strf("%s/%s", dir, name);
+
+        cr_assert_neq(access(path, F_OK), 0, "`%s` exists: a refused write landed", path);
+}
+
 static void copy_file(const char *from, const char *to, mode_t mode)
 {
         int in = open(from, O_RDONLY | O_CLOEXEC);
@@ -478,6 +493,12 @@ void e2e_expect_ok(const struct e2e_result *r)
         cr_assert(r->status == 0 && !r->timed_out, "command failed:\n%s", e2e_describe(r));
 }
 
+void e2e_expect_out(const struct e2e_result *r, const char *out)
+{
+        e2e_expect_ok(r);
+        cr_assert_str_eq(r->out, out, "%s", e2e_describe(r));
+}
+
 const char *e2e_expect_out_prefix(const struct e2e_result *r, const char *prefix)
 {
         size_t len = strlen(prefix);
@@ -492,6 +513,11 @@ void e2e_expect_fail_with(const struct e2e_result *r, const char *needle)
                   "command should have failed with \"%s\":\n%s", needle, e2e_describe(r));
         cr_assert(strstr(r->out, needle) || strstr(r->err, needle),
                   "command failed, but without \"%s\":\n%s", needle, e2e_describe(r));
+}
+
+void e2e_expect_err_has(const struct e2e_result *r, const char *needle)
+{
+        cr_assert(strstr(r->err, needle), "stderr lacks \"%s\":\n%s", needle, e2e_describe(r));
 }
 
 void e2e_wait_for_file(const char *path, struct e2e_proc *writer, int timeout_s)
@@ -1159,6 +1185,15 @@ const struct e2e_view_mount *e2e_mount_view_only(const struct e2e_mount_view *v,
         return m[0];
 }
 
+void e2e_expect_idmapped(const char *mountinfo, const char *point, bool idmapped)
+{
+        const struct e2e_view_mount *m =
+                e2e_mount_view_only(e2e_mount_view_parse(mountinfo), point, mountinfo);
+
+        cr_assert_eq(m->idmapped, idmapped, "%s should %sbe idmapped:\n%s", point,
+                     idmapped ? "" : "not ", mountinfo);
+}
+
 static const char *flags_str(unsigned flags)
 {
         return e2e_strf("%s%s%s%s", flags & E2E_RO ? "ro " : "", flags & E2E_NOSUID ? "nosuid " : "",
@@ -1209,16 +1244,22 @@ char *e2e_mount_view_diff(const struct e2e_mount_view *without,
         return keep(text);
 }
 
-void e2e_expect_same_view_with_idmapped_root(const char *without, const char *with)
+void e2e_expect_same_view(const char *without, const char *with)
 {
-        struct e2e_mount_view *a = e2e_mount_view_parse(without);
-        struct e2e_mount_view *b = e2e_mount_view_parse(with);
+        char *diff = e2e_mount_view_diff(e2e_mount_view_parse(without), e2e_mount_view_parse(with));
 
-        cr_assert(e2e_mount_view_only(b, "/", with)->idmapped,
-                  "the hook did not idmap the rootfs:\n%s", with);
-        char *diff = e2e_mount_view_diff(a, b);
         cr_assert_null(diff, "the container's mounts differ with the hook:\n%s\n"
                        "--- without the hook ---\n%s--- with it ---\n%s", diff, without, with);
+}
+
+void e2e_expect_same_view_with_idmapped_root(const struct e2e_result *without,
+                                             const struct e2e_result *with)
+{
+        e2e_expect_ok(without);
+        e2e_expect_ok(with);
+        cr_assert(e2e_mount_view_only(e2e_mount_view_parse(with->out), "/", with->out)->idmapped,
+                  "the hook did not idmap the rootfs:\n%s", with->out);
+        e2e_expect_same_view(without->out, with->out);
 }
 
 /* ---- the host ------------------------------------------------------------------ */
@@ -1243,4 +1284,25 @@ char *e2e_host_mounts(void)
                 return e2e_strf("%s", init);
         return e2e_strf("%s--- the test runner's namespace ---\n%s", init,
                         e2e_read_file(e2e_strf("/proc/%d/mountinfo", runner)));
+}
+
+void e2e_expect_host_mounts(const char *before)
+{
+        cr_assert_str_eq(e2e_host_mounts(), before, "the host's mount table changed");
+}
+
+/* ---- what the hook must do, under podman and on a bundle alike ---------- */
+
+void e2e_expect_shifted_rootfs_left_alone(const struct e2e_result *r, const char *rootfs)
+{
+        e2e_expect_ok(r);
+        e2e_expect_idmapped(e2e_expect_out_prefix(r, "0\n"), "/", false);
+        e2e_expect_owner(rootfs, "made-inside", E2E_HOST_BASE);
+}
+
+void e2e_expect_volume_idmapped_once(const struct e2e_result *r, const char *vol)
+{
+        e2e_expect_ok(r);
+        e2e_expect_idmapped(e2e_expect_out_prefix(r, "0\n"), "/vol", true);
+        e2e_expect_owner(vol, "new", 0);
 }

@@ -85,6 +85,11 @@ void e2e_write_file(const char *path, const char *text);
 char *e2e_read_file(const char *path);
 /* stat's st_uid, asserting the path exists. */
 uid_t e2e_owner(const char *path);
+/* Asserts that <dir>/<name> exists and is owned by `uid` on the host. */
+void e2e_expect_owner(const char *dir, const char *name, uid_t uid);
+/* Asserts that <dir>/<name> does not exist: a write the container was
+ * refused did not land. */
+void e2e_expect_absent(const char *dir, const char *name);
 
 /* ---- rootfs ---------------------------------------------------------- */
 
@@ -133,11 +138,15 @@ const char *e2e_describe(const struct e2e_result *r);
 
 /* Asserts exit status 0. */
 void e2e_expect_ok(const struct e2e_result *r);
+/* Asserts exit status 0 and stdout exactly `out`. */
+void e2e_expect_out(const struct e2e_result *r, const char *out);
 /* Asserts that stdout starts with `prefix`; returns what follows it. */
 const char *e2e_expect_out_prefix(const struct e2e_result *r, const char *prefix);
 
 /* Asserts a non-zero exit status and `needle` in stdout or stderr. */
 void e2e_expect_fail_with(const struct e2e_result *r, const char *needle);
+/* Asserts `needle` in stderr. */
+void e2e_expect_err_has(const struct e2e_result *r, const char *needle);
 
 /* Waits up to timeout_s for `path` to exist while `writer` (started by
  * e2e_start) runs; asserts it does, failing at once if the writer exits. */
@@ -229,6 +238,10 @@ size_t e2e_mount_view_find(const struct e2e_mount_view *v, const char *point,
 const struct e2e_view_mount *e2e_mount_view_only(const struct e2e_mount_view *v,
                                                  const char *point, const char *mountinfo);
 
+/* Asserts the one mount at `point` in a container's mountinfo text is
+ * idmapped (or, with `idmapped` false, is not). */
+void e2e_expect_idmapped(const char *mountinfo, const char *point, bool idmapped);
+
 /* Asserts the one mount at `point` has at least `flags` (E2E_RO | ...). */
 void e2e_expect_mount_flags(const struct e2e_mount_view *v, const char *point, unsigned flags,
                             const char *mountinfo);
@@ -239,10 +252,16 @@ void e2e_expect_mount_flags(const struct e2e_mount_view *v, const char *point, u
 char *e2e_mount_view_diff(const struct e2e_mount_view *without,
                           const struct e2e_mount_view *with);
 
-/* Asserts that the container run with the hook saw what the one without it
- * saw (e2e_mount_view_diff, both mountinfo texts in the message), and that
- * its rootfs is idmapped: else a hook that does nothing would pass. */
-void e2e_expect_same_view_with_idmapped_root(const char *without, const char *with);
+/* Asserts e2e_mount_view_diff finds no difference between two containers'
+ * mountinfo texts, both texts in the message. */
+void e2e_expect_same_view(const char *without, const char *with);
+
+/* Asserts that both containers ran, each printing only its mountinfo, that
+ * the one run with the hook saw what the one without it saw
+ * (e2e_mount_view_diff, both mountinfo texts in the message), and that its
+ * rootfs is idmapped: else a hook that does nothing would pass. */
+void e2e_expect_same_view_with_idmapped_root(const struct e2e_result *without,
+                                             const struct e2e_result *with);
 
 /* ---- the host --------------------------------------------------------- */
 
@@ -250,3 +269,27 @@ void e2e_expect_same_view_with_idmapped_root(const char *without, const char *wi
  * namespaces outside ours.  Compare before and after to prove nothing
  * leaked out. */
 char *e2e_host_mounts(void);
+
+/* Asserts e2e_host_mounts() is still `before`. */
+void e2e_expect_host_mounts(const char *before);
+
+/* ---- what the hook must do, under podman and on a bundle alike ---------- */
+
+/* Shows the rootfs's owner, writes to it, prints the mount table. */
+#define E2E_SHOW_AND_WRITE_ROOT E2E_SH("stat -c %u /; touch /made-inside; cat /proc/self/mountinfo")
+
+/* After E2E_SHOW_AND_WRITE_ROOT with the hook under auto, on `rootfs` shifted
+ * to E2E_HOST_BASE (e2e_shift_tree): the container ran and saw owner 0, the
+ * hook left its rootfs alone (not idmapped), and the write is owned by
+ * E2E_HOST_BASE on disk as it would be without the hook. */
+void e2e_expect_shifted_rootfs_left_alone(const struct e2e_result *r, const char *rootfs);
+
+/* Shows the owner of the file in the volume at /vol, writes /vol/new, prints
+ * the mount table. */
+#define E2E_SHOW_AND_WRITE_VOL E2E_SH("stat -c %u /vol/f; touch /vol/new; cat /proc/self/mountinfo")
+
+/* After a command that printed the owner of /vol/f, then the mount table, and
+ * wrote /vol/new (E2E_SHOW_AND_WRITE_VOL): the container ran and saw owner 0,
+ * /vol is one idmapped mount (mapped once, not twice), and the write is
+ * owned by 0 on disk in the volume source `vol`. */
+void e2e_expect_volume_idmapped_once(const struct e2e_result *r, const char *vol);

@@ -29,11 +29,8 @@ static void rootfs_is_owned_by_0_and_root_writes_as_0(enum e2e_runtime rt)
                                       E2E_SH("stat -c %u / /bin/busybox /etc/passwd; "
                                              "touch /made-inside && "
                                              "stat -c %u /made-inside"));
-        e2e_expect_ok(r);
-        cr_assert_str_eq(r->out, "0\n0\n0\n0\n", "%s", e2e_describe(r));
-        cr_assert_eq(e2e_owner(e2e_strf("%s/made-inside", rootfs)), 0,
-                     "a file the container's root made should be owned by 0 on disk, not %u",
-                     E2E_HOST_BASE);
+        e2e_expect_out(r, "0\n0\n0\n0\n");
+        e2e_expect_owner(rootfs, "made-inside", 0);
 }
 
 E2E_TEST(hook_bundle, rootfs_shows_owner_0_and_root_writes_files_owned_by_0_on_disk_runc)
@@ -54,14 +51,9 @@ static void shifted_rootfs_is_left_alone(enum e2e_runtime rt)
         struct e2e_result *r = e2e_bundle_run(&(struct e2e_bundle){
                 .runtime = rt, .hook = E2E_WITH_HOOK, .rootfs = rootfs,
                 .annotations = E2E_ARGV(ANNOTATION_ROOTFS, "auto"),
-                .args = E2E_SH("stat -c %u /; touch /made-inside; cat /proc/self/mountinfo"),
+                .args = E2E_SHOW_AND_WRITE_ROOT,
         });
-        e2e_expect_ok(r);
-        const char *mountinfo = e2e_expect_out_prefix(r, "0\n");
-        struct e2e_mount_view *v = e2e_mount_view_parse(mountinfo);
-        cr_assert_not(e2e_mount_view_only(v, "/", mountinfo)->idmapped,
-                      "a shifted rootfs must not be idmapped under auto:\n%s", mountinfo);
-        cr_assert_eq(e2e_owner(e2e_strf("%s/made-inside", rootfs)), E2E_HOST_BASE);
+        e2e_expect_shifted_rootfs_left_alone(r, rootfs);
 }
 
 E2E_TEST(hook_bundle, shifted_rootfs_is_left_alone_under_auto_runc)
@@ -83,14 +75,8 @@ static void idmap_volume_is_mapped_once(enum e2e_runtime rt)
         const struct e2e_mount mounts[] = {
                 { "/vol", "bind", vol, E2E_ARGV("rbind", "rw", "idmap") },
         };
-        struct e2e_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, mounts, 1,
-                                      E2E_SH("stat -c %u /vol/f; touch /vol/new; "
-                                             "cat /proc/self/mountinfo"));
-        e2e_expect_ok(r);
-        const char *mountinfo = e2e_expect_out_prefix(r, "0\n");
-        struct e2e_mount_view *v = e2e_mount_view_parse(mountinfo);
-        cr_assert(e2e_mount_view_only(v, "/vol", mountinfo)->idmapped, "%s", mountinfo);
-        cr_assert_eq(e2e_owner(e2e_strf("%s/new", vol)), 0);
+        struct e2e_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, mounts, 1, E2E_SHOW_AND_WRITE_VOL);
+        e2e_expect_volume_idmapped_once(r, vol);
 }
 
 E2E_TEST(hook_bundle, idmap_volume_shows_owner_0_and_is_idmapped_once_runc)
@@ -113,34 +99,34 @@ static void ridmap_volume_maps_its_submount(enum e2e_runtime rt)
         const char *rootfs = e2e_make_disk_rootfs();
         const char *vol = e2e_make_volume("vol"), *sub = e2e_make_volume("sub-source");
         const char *point = e2e_strf("%s/sub", vol);
-        bool has_sub = rt == E2E_RUNC;
         e2e_mkdirs(point, 0755);
         cr_assert_eq(mount(sub, point, NULL, MS_BIND, NULL), 0, "bind `%s` on `%s`", sub, point);
 
         const struct e2e_mount mounts[] = {
                 { "/vol", "bind", vol, E2E_ARGV("rbind", "rw", "ridmap") },
         };
-        struct e2e_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, mounts, 1,
-                                      has_sub ? E2E_SH("stat -c %u /vol/f /vol/sub/f; "
-                                                       "touch /vol/new /vol/sub/new; "
-                                                       "cat /proc/self/mountinfo")
-                                              : E2E_SH("stat -c %u /vol/f; touch /vol/new; "
-                                                       "cat /proc/self/mountinfo"));
-        e2e_expect_ok(r);
-        const char *mountinfo = e2e_expect_out_prefix(r, has_sub ? "0\n0\n" : "0\n");
-        struct e2e_mount_view *v = e2e_mount_view_parse(mountinfo);
-        cr_assert(e2e_mount_view_only(v, "/vol", mountinfo)->idmapped, "%s", mountinfo);
-        cr_assert_eq(e2e_owner(e2e_strf("%s/new", vol)), 0);
-        if (!has_sub)
+        if (rt == E2E_CRUN) {   /* no submount there: the volume alone */
+                struct e2e_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, mounts, 1,
+                                              E2E_SHOW_AND_WRITE_VOL);
+                e2e_expect_volume_idmapped_once(r, vol);
                 return;
+        }
+        struct e2e_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, mounts, 1,
+                                      E2E_SH("stat -c %u /vol/f /vol/sub/f; "
+                                             "touch /vol/new /vol/sub/new; "
+                                             "cat /proc/self/mountinfo"));
+        e2e_expect_ok(r);
+        const char *mountinfo = e2e_expect_out_prefix(r, "0\n0\n");
+        e2e_expect_idmapped(mountinfo, "/vol", true);
+        e2e_expect_owner(vol, "new", 0);
         /* The submount came with the rbind, so it is locked to /vol in the
          * container's user-namespaced mount namespace: it can be covered,
          * not removed.  What the container reaches is the one on top. */
         const struct e2e_view_mount *at_sub[4];
-        size_t n = e2e_mount_view_find(v, "/vol/sub", at_sub, 4);
+        size_t n = e2e_mount_view_find(e2e_mount_view_parse(mountinfo), "/vol/sub", at_sub, 4);
         cr_assert(n >= 1 && n <= 2, "%zu mounts at /vol/sub:\n%s", n, mountinfo);
         cr_assert(at_sub[n - 1]->idmapped, "%s", mountinfo);
-        cr_assert_eq(e2e_owner(e2e_strf("%s/new", sub)), 0);
+        e2e_expect_owner(sub, "new", 0);
 }
 
 E2E_TEST(hook_bundle, ridmap_volume_maps_its_submount_too_runc)
@@ -177,9 +163,7 @@ static void view_is_kept(enum e2e_runtime rt)
 
         struct e2e_result *without = run_read_only(rt, E2E_WITHOUT_HOOK, rootfs, vol, rovol, cmd);
         struct e2e_result *with = run_read_only(rt, E2E_WITH_HOOK, rootfs, vol, rovol, cmd);
-        e2e_expect_ok(without);
-        e2e_expect_ok(with);
-        e2e_expect_same_view_with_idmapped_root(without->out, with->out);
+        e2e_expect_same_view_with_idmapped_root(without, with);
 }
 
 E2E_TEST(hook_bundle, view_with_hook_equals_view_without_it_but_for_ownership_runc)
@@ -206,10 +190,10 @@ static void flags_and_masks_are_kept(enum e2e_runtime rt)
                                                     "echo x > /proc/sys/kernel/hostname"));
         e2e_expect_fail_with(r, "/proc/sys/kernel/hostname: Read-only file system");
         cr_assert_str_eq(r->out, "0\n0\n1:3\n1:3\n0\n", "%s", e2e_describe(r));
-        cr_assert(strstr(r->err, "touch: /x: Read-only file system"), "%s", e2e_describe(r));
-        cr_assert(strstr(r->err, "/rovol/x: Read-only file system"), "%s", e2e_describe(r));
-        cr_assert_neq(access(e2e_strf("%s/x", rootfs), F_OK), 0);
-        cr_assert_neq(access(e2e_strf("%s/x", rovol), F_OK), 0);
+        e2e_expect_err_has(r, "touch: /x: Read-only file system");
+        e2e_expect_err_has(r, "/rovol/x: Read-only file system");
+        e2e_expect_absent(rootfs, "x");
+        e2e_expect_absent(rovol, "x");
 }
 
 E2E_TEST(hook_bundle, read_only_root_ro_volume_masks_and_read_only_paths_are_kept_runc)
@@ -232,9 +216,8 @@ static void host_mounts_are_untouched(enum e2e_runtime rt)
 
         struct e2e_result *r = run_read_only(rt, E2E_WITH_HOOK, rootfs, vol, rovol,
                                              E2E_SH("stat -c %u / /vol/f"));
-        e2e_expect_ok(r);
-        cr_assert_str_eq(r->out, "0\n0\n", "%s", e2e_describe(r));
-        cr_assert_str_eq(e2e_host_mounts(), before, "the hook changed the host's mount table");
+        e2e_expect_out(r, "0\n0\n");
+        e2e_expect_host_mounts(before);
 }
 
 E2E_TEST(hook_bundle, host_mount_table_is_the_same_after_a_hook_run_runc)

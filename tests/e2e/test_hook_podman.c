@@ -23,6 +23,15 @@ static struct e2e_result *podman(enum e2e_runtime rt, enum e2e_hook hook,
         });
 }
 
+static struct e2e_result *podman_image(enum e2e_runtime rt, enum e2e_hook hook,
+                                       const char *const *flags, const char *image,
+                                       const char *const *cmd)
+{
+        return e2e_podman_run(&(struct e2e_podman){
+                .runtime = rt, .hook = hook, .flags = flags, .image = image, .cmd = cmd,
+        });
+}
+
 static const char *volume_flag(const char *src, const char *dst, const char *options)
 {
         return e2e_strf("%s:%s:%s", src, dst, options);
@@ -36,12 +45,9 @@ static void rootfs_is_owned_by_0_and_root_writes_as_0(enum e2e_runtime rt, const
                                       E2E_SH("stat -c %u / /bin/busybox /etc/passwd; "
                                              "touch /made-inside && mkdir /dir-inside && "
                                              "stat -c %u /made-inside /dir-inside"));
-        e2e_expect_ok(r);
-        cr_assert_str_eq(r->out, "0\n0\n0\n0\n0\n", "%s", e2e_describe(r));
-        cr_assert_eq(e2e_owner(e2e_strf("%s/made-inside", rootfs)), 0,
-                     "a file the container's root made should be owned by 0 on disk, not %u",
-                     E2E_HOST_BASE);
-        cr_assert_eq(e2e_owner(e2e_strf("%s/dir-inside", rootfs)), 0);
+        e2e_expect_out(r, "0\n0\n0\n0\n0\n");
+        e2e_expect_owner(rootfs, "made-inside", 0);
+        e2e_expect_owner(rootfs, "dir-inside", 0);
 }
 
 E2E_TEST(hook_podman, rootfs_shows_owner_0_and_root_writes_files_owned_by_0_on_disk_runc)
@@ -81,15 +87,8 @@ static void shifted_rootfs_is_left_alone(enum e2e_runtime rt)
         struct e2e_result *r = podman(rt, E2E_WITH_HOOK,
                                       E2E_ARGV(E2E_USERNS_FLAGS, "--annotation",
                                                ANNOTATION_ROOTFS "=auto"),
-                                      rootfs,
-                                      E2E_SH("stat -c %u /; touch /made-inside; "
-                                             "cat /proc/self/mountinfo"));
-        e2e_expect_ok(r);
-        const char *mountinfo = e2e_expect_out_prefix(r, "0\n");
-        struct e2e_mount_view *v = e2e_mount_view_parse(mountinfo);
-        cr_assert_not(e2e_mount_view_only(v, "/", mountinfo)->idmapped,
-                      "a shifted rootfs must not be idmapped under auto:\n%s", mountinfo);
-        cr_assert_eq(e2e_owner(e2e_strf("%s/made-inside", rootfs)), E2E_HOST_BASE);
+                                      rootfs, E2E_SHOW_AND_WRITE_ROOT);
+        e2e_expect_shifted_rootfs_left_alone(r, rootfs);
 }
 
 E2E_TEST(hook_podman, shifted_rootfs_is_left_alone_under_auto_runc)
@@ -126,12 +125,10 @@ static void two_mappings_share_a_rootfs(enum e2e_runtime rt)
                        rootfs, E2E_SH("stat -c %u /; touch /second-done"));
         struct e2e_result *r = e2e_finish(&first, E2E_TIMEOUT);
 
-        e2e_expect_ok(second);
-        cr_assert_str_eq(second->out, "0\n", "%s", e2e_describe(second));
-        e2e_expect_ok(r);
-        cr_assert_str_eq(r->out, "0\nsaw-second\n", "%s", e2e_describe(r));
-        cr_assert_eq(e2e_owner(e2e_strf("%s/first-ready", rootfs)), 0);
-        cr_assert_eq(e2e_owner(e2e_strf("%s/second-done", rootfs)), 0);
+        e2e_expect_out(second, "0\n");
+        e2e_expect_out(r, "0\nsaw-second\n");
+        e2e_expect_owner(rootfs, "first-ready", 0);
+        e2e_expect_owner(rootfs, "second-done", 0);
 }
 
 E2E_TEST(hook_podman, two_containers_with_different_mappings_share_a_rootfs_runc)
@@ -155,14 +152,8 @@ static void idmap_volume_is_mapped_once(enum e2e_runtime rt)
         struct e2e_result *r = podman(rt, E2E_WITH_HOOK,
                                       E2E_ARGV(E2E_USERNS_FLAGS,
                                                "-v", volume_flag(vol, "/vol", "idmap")),
-                                      rootfs,
-                                      E2E_SH("stat -c %u /vol/f; touch /vol/new; "
-                                             "cat /proc/self/mountinfo"));
-        e2e_expect_ok(r);
-        const char *mountinfo = e2e_expect_out_prefix(r, "0\n");
-        struct e2e_mount_view *v = e2e_mount_view_parse(mountinfo);
-        cr_assert(e2e_mount_view_only(v, "/vol", mountinfo)->idmapped, "%s", mountinfo);
-        cr_assert_eq(e2e_owner(e2e_strf("%s/new", vol)), 0);
+                                      rootfs, E2E_SHOW_AND_WRITE_VOL);
+        e2e_expect_volume_idmapped_once(r, vol);
 }
 
 E2E_TEST(hook_podman, idmap_volume_shows_owner_0_and_is_idmapped_once_runc)
@@ -191,11 +182,10 @@ static void nested_volumes_are_both_mapped(enum e2e_runtime rt)
                                              "cat /proc/self/mountinfo"));
         e2e_expect_ok(r);
         const char *mountinfo = e2e_expect_out_prefix(r, "0\n0\n");
-        struct e2e_mount_view *v = e2e_mount_view_parse(mountinfo);
-        cr_assert(e2e_mount_view_only(v, "/vol", mountinfo)->idmapped, "%s", mountinfo);
-        cr_assert(e2e_mount_view_only(v, "/vol/sub", mountinfo)->idmapped, "%s", mountinfo);
-        cr_assert_eq(e2e_owner(e2e_strf("%s/new", outer)), 0);
-        cr_assert_eq(e2e_owner(e2e_strf("%s/new", inner)), 0);
+        e2e_expect_idmapped(mountinfo, "/vol", true);
+        e2e_expect_idmapped(mountinfo, "/vol/sub", true);
+        e2e_expect_owner(outer, "new", 0);
+        e2e_expect_owner(inner, "new", 0);
 }
 
 E2E_TEST(hook_podman, volume_nested_in_a_volume_is_mapped_too_runc)
@@ -224,9 +214,7 @@ static void view_is_kept(enum e2e_runtime rt)
         struct e2e_result *without = podman(rt, E2E_WITHOUT_HOOK, VIEW_FLAGS(vol, rovol),
                                             rootfs, cmd);
         struct e2e_result *with = podman(rt, E2E_WITH_HOOK, VIEW_FLAGS(vol, rovol), rootfs, cmd);
-        e2e_expect_ok(without);
-        e2e_expect_ok(with);
-        e2e_expect_same_view_with_idmapped_root(without->out, with->out);
+        e2e_expect_same_view_with_idmapped_root(without, with);
 }
 
 E2E_TEST(hook_podman, view_with_hook_equals_view_without_it_but_for_ownership_runc)
@@ -256,10 +244,10 @@ static void read_only_stays_read_only(enum e2e_runtime rt)
                                              "touch /rovol/x; touch /vol2/x"));
         e2e_expect_fail_with(r, "touch: /x: Read-only file system");
         cr_assert_str_eq(r->out, "0\n0\n0\n", "%s", e2e_describe(r));
-        cr_assert(strstr(r->err, "/rovol/x: Read-only file system"), "%s", e2e_describe(r));
-        cr_assert(strstr(r->err, "/vol2/x: Read-only file system"), "%s", e2e_describe(r));
-        cr_assert_neq(access(e2e_strf("%s/x", rootfs), F_OK), 0);
-        cr_assert_neq(access(e2e_strf("%s/x", rovol), F_OK), 0);
+        e2e_expect_err_has(r, "/rovol/x: Read-only file system");
+        e2e_expect_err_has(r, "/vol2/x: Read-only file system");
+        e2e_expect_absent(rootfs, "x");
+        e2e_expect_absent(rovol, "x");
 }
 
 E2E_TEST(hook_podman, read_only_rootfs_and_ro_volumes_stay_read_only_runc)
@@ -286,7 +274,7 @@ static void masks_and_read_only_paths_stay(enum e2e_runtime rt)
         e2e_expect_fail_with(r, "/proc/sys/kernel/hostname: Read-only file system");
         const char *mountinfo = e2e_expect_out_prefix(r, "0\n1:3\n1:3\n0\n0\n");
         struct e2e_mount_view *v = e2e_mount_view_parse(mountinfo);
-        cr_assert(e2e_mount_view_only(v, "/", mountinfo)->idmapped, "%s", mountinfo);
+        e2e_expect_idmapped(mountinfo, "/", true);
         e2e_expect_mount_flags(v, "/proc/sys", E2E_RO, mountinfo);
         if (access("/proc/acpi", F_OK) == 0)
                 cr_assert_str_eq(e2e_mount_view_only(v, "/proc/acpi", mountinfo)->fstype, "tmpfs",
@@ -313,9 +301,8 @@ static void host_mounts_are_untouched(enum e2e_runtime rt)
 
         struct e2e_result *r = podman(rt, E2E_WITH_HOOK, VIEW_FLAGS(vol, rovol), rootfs,
                                       E2E_SH("stat -c %u / /vol/f"));
-        e2e_expect_ok(r);
-        cr_assert_str_eq(r->out, "0\n0\n", "%s", e2e_describe(r));
-        cr_assert_str_eq(e2e_host_mounts(), before, "the hook changed the host's mount table");
+        e2e_expect_out(r, "0\n0\n");
+        e2e_expect_host_mounts(before);
 }
 
 E2E_TEST(hook_podman, host_mount_table_is_the_same_after_a_hook_run_runc)
@@ -340,24 +327,18 @@ static void image_with_user_namespace_runs_as_without_the_hook(enum e2e_runtime 
         const char *image = e2e_podman_import(rootfs, "busybox-e2e");
         const char *const *cmd = E2E_SH("stat -c %u /; touch /made-inside && echo wrote; "
                                         "cat /proc/self/mountinfo");
-        struct e2e_result *with = e2e_podman_run(&(struct e2e_podman){
-                .runtime = rt, .hook = E2E_WITH_HOOK, .image = image, .cmd = cmd,
-                .flags = E2E_ARGV(E2E_USERNS_FLAGS),
-        });
-        struct e2e_result *without = e2e_podman_run(&(struct e2e_podman){
-                .runtime = rt, .hook = E2E_WITHOUT_HOOK, .image = image, .cmd = cmd,
-                .flags = E2E_ARGV(E2E_USERNS_FLAGS),
-        });
+        struct e2e_result *with = podman_image(rt, E2E_WITH_HOOK, E2E_ARGV(E2E_USERNS_FLAGS),
+                                               image, cmd);
+        struct e2e_result *without = podman_image(rt, E2E_WITHOUT_HOOK, E2E_ARGV(E2E_USERNS_FLAGS),
+                                                  image, cmd);
 
         e2e_expect_ok(with);
         e2e_expect_ok(without);
         const char *mi_with = e2e_expect_out_prefix(with, "0\nwrote\n");
         const char *mi_without = e2e_expect_out_prefix(without, "0\nwrote\n");
-        struct e2e_mount_view *v_with = e2e_mount_view_parse(mi_with);
-        struct e2e_mount_view *v_without = e2e_mount_view_parse(mi_without);
-        char *diff = e2e_mount_view_diff(v_without, v_with);
-        cr_assert_null(diff, "%s\n--- without:\n%s--- with:\n%s", diff, mi_without, mi_with);
-        cr_assert_str_eq(e2e_mount_view_only(v_with, "/", mi_with)->fstype, "overlay");
+        e2e_expect_same_view(mi_without, mi_with);
+        cr_assert_str_eq(e2e_mount_view_only(e2e_mount_view_parse(mi_with), "/", mi_with)->fstype,
+                         "overlay", "%s", mi_with);
 }
 
 E2E_TEST(hook_podman, image_with_user_namespace_runs_as_without_the_hook_runc)
@@ -374,13 +355,10 @@ static void image_without_user_namespace_is_left_alone(enum e2e_runtime rt)
 {
         const char *rootfs = e2e_make_disk_rootfs();
         const char *image = e2e_podman_import(rootfs, "busybox-e2e");
-        struct e2e_result *r = e2e_podman_run(&(struct e2e_podman){
-                .runtime = rt, .hook = E2E_WITH_HOOK, .image = image,
-                .cmd = E2E_SH("stat -c %u /; touch /made-inside && echo wrote"),
-        });
+        struct e2e_result *r = podman_image(rt, E2E_WITH_HOOK, NULL, image,
+                                            E2E_SH("stat -c %u /; touch /made-inside && echo wrote"));
 
-        e2e_expect_ok(r);
-        cr_assert_str_eq(r->out, "0\nwrote\n", "%s", e2e_describe(r));
+        e2e_expect_out(r, "0\nwrote\n");
         cr_assert_str_eq(r->err, "", "the hook says nothing: %s", e2e_describe(r));
 }
 

@@ -232,6 +232,30 @@ static int count_open_fds(void)
         return n - 1;   /* the directory's own fd */
 }
 
+/* The state and parent of the process /proc/<name>, from its stat line;
+ * false when `name` is not a process or it is gone.  The comm before them
+ * may hold spaces and parentheses: they follow the last ')'. */
+static bool proc_state_and_parent(const char *name, char *state, int *ppid)
+{
+        char path[300], buf[512], *close_paren;
+        ssize_t r;
+        int fd;
+
+        if (name[0] < '0' || name[0] > '9')
+                return false;
+        snprintf(path, sizeof(path), "/proc/%s/stat", name);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        r = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (r <= 0)
+                return false;
+        buf[r] = '\0';
+        close_paren = strrchr(buf, ')');
+        return close_paren && sscanf(close_paren + 1, " %c %d", state, ppid) == 2;
+}
+
 /* Processes (zombies included: they keep /proc/<pid>) whose parent is
  * `parent`, listed as "pid state comm" in `list`. */
 static int children_of(pid_t parent, char *list, size_t len)
@@ -244,25 +268,10 @@ static int children_of(pid_t parent, char *list, size_t len)
         if (len)
                 list[0] = '\0';
         while ((de = readdir(d))) {
-                char path[300], buf[512], *close_paren, state;
-                int ppid, fd;
-                ssize_t r;
+                char state;
+                int ppid;
 
-                if (de->d_name[0] < '0' || de->d_name[0] > '9')
-                        continue;
-                snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-                fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
-                        continue;
-                r = read(fd, buf, sizeof(buf) - 1);
-                close(fd);
-                if (r <= 0)
-                        continue;
-                buf[r] = '\0';
-                close_paren = strrchr(buf, ')');
-                if (!close_paren || sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2)
-                        continue;
-                if (ppid != parent)
+                if (!proc_state_and_parent(de->d_name, &state, &ppid) || ppid != parent)
                         continue;
                 n++;
                 if (len && strlen(list) + 64 < len)
@@ -557,19 +566,10 @@ static void kill_all_children(void)
                 struct dirent *de;
 
                 while (d && (de = readdir(d))) {
-                        char path[300], buf[512], *p;
-                        int fd, ppid;
-                        ssize_t r;
+                        char state;
+                        int ppid;
 
-                        snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-                        fd = open(path, O_RDONLY | O_CLOEXEC);
-                        if (fd < 0)
-                                continue;
-                        r = read(fd, buf, sizeof(buf) - 1);
-                        close(fd);
-                        buf[r > 0 ? r : 0] = '\0';
-                        p = strrchr(buf, ')');
-                        if (p && sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == getpid())
+                        if (proc_state_and_parent(de->d_name, &state, &ppid) && ppid == getpid())
                                 kill(atoi(de->d_name), SIGKILL);
                 }
                 if (d)

@@ -1,6 +1,7 @@
 #include "lib_parse_util.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,16 @@ char *parsetest_fixture(const char *rel, size_t *len)
         if (len)
                 *len = (size_t)st.st_size;
         return buf;
+}
+
+char *parsetest_fixture_then(const char *rel, const char *tail, size_t *len)
+{
+        char *buf = parsetest_fixture(rel, len);
+        char *doc;
+
+        cr_assert(asprintf(&doc, "%s%s", buf, tail) > 0);
+        free(buf);
+        return doc;
 }
 
 char *parsetest_replace(const char *s, const char *old, const char *new)
@@ -174,5 +185,115 @@ void parsetest_mutate(char *buf, size_t *len, size_t cap, uint64_t *seed)
                         break;
                 }
                 }
+        }
+}
+
+/* An exact-size copy: ASan then sees any read past buf[len - 1]. */
+static int parse_exact_copy(parsetest_parse_fn parse, const char *buf, size_t len, struct err *e)
+{
+        char *exact = malloc(len ? len : 1);
+        int r;
+
+        cr_assert_not_null(exact);
+        memcpy(exact, buf, len);
+        err_clear(e);
+        r = parse(exact, len, e);
+        free(exact);
+        return r;
+}
+
+static void assert_refusal_message(const struct err *e, const char *prefix)
+{
+        cr_assert_eq(strncmp(e->msg, prefix, strlen(prefix)), 0, "%s", e->msg);
+        parsetest_assert_one_line(e);
+}
+
+void parsetest_every_truncation_refused(const char *rel, const char *prefix,
+                                        parsetest_parse_fn parse)
+{
+        size_t len;
+        char *buf = parsetest_fixture(rel, &len);
+
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+                len--;
+        for (size_t cut = 0; cut < len; cut++) {
+                struct err e;
+
+                cr_assert_lt(parse_exact_copy(parse, buf, cut, &e), 0,
+                             "%s cut at byte %zu was taken", rel, cut);
+                assert_refusal_message(&e, prefix);
+        }
+        free(buf);
+}
+
+void parsetest_fuzz(const struct parsetest_fuzz *f)
+{
+        uint64_t seed = f->seed;
+        unsigned taken = 0, refused = 0;
+
+        for (const char *const *sample = f->samples; *sample; sample++) {
+                size_t len;
+                char *orig = parsetest_fixture(*sample, &len);
+                size_t cap = len + 512;
+                char *buf = malloc(cap);
+
+                cr_assert_not_null(buf);
+                for (unsigned i = 0; i < f->rounds; i++) {
+                        size_t n = len;
+                        struct err e;
+
+                        memcpy(buf, orig, len);
+                        parsetest_mutate(buf, &n, cap, &seed);
+                        if (parse_exact_copy(f->parse, buf, n, &e) == 0) {
+                                taken++;
+                        } else {
+                                assert_refusal_message(&e, f->prefix);
+                                refused++;
+                        }
+                }
+                free(buf);
+                free(orig);
+        }
+        cr_log_info("%u mutants taken, %u refused", taken, refused);
+        cr_assert_gt(taken, 100, "taken %u", taken);
+        cr_assert_gt(refused, 1000, "refused %u", refused);
+}
+
+void parsetest_assert_bad_files_listed(const char *prefix, const char *const *first, size_t n,
+                                       size_t stride)
+{
+        DIR *d = opendir(FIXTURES_DIR "/bad");
+        struct dirent *de;
+        size_t seen = 0;
+
+        cr_assert_not_null(d);
+        while ((de = readdir(d))) {
+                bool listed = false;
+
+                if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+                        continue;
+                seen++;
+                for (size_t i = 0; i < n; i++) {
+                        const char *const *file = (const void *)((const char *)first + i * stride);
+
+                        listed |= strcmp(de->d_name, *file) == 0;
+                }
+                cr_assert(listed, "bad/%s has no expectation in this test", de->d_name);
+        }
+        closedir(d);
+        cr_assert_eq(seen, n);
+}
+
+void parsetest_assert_container_mapping(const struct id_mapping *m)
+{
+        const struct id_map *maps[] = { &m->uid, &m->gid };
+
+        for (size_t k = 0; k < 2; k++) {
+                const char *kind = k ? "gid" : "uid";
+
+                cr_assert_eq(maps[k]->n, 1, "%s ranges", kind);
+                cr_assert_eq(maps[k]->r[0].container_id, 0, "%s containerID", kind);
+                cr_assert_eq(maps[k]->r[0].host_id, 100000, "%s hostID", kind);
+                cr_assert_eq(maps[k]->r[0].size, 65536, "%s size", kind);
         }
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "oci/cleanup.h"
 #include "oci/idmap.h"
 
 #define MAX_ID 4294967295u
@@ -483,6 +484,38 @@ static void expect_bad(const char *value, const struct id_mapping *ctr, const ch
         cr_assert_eq(out.uid.r[0].size, 3);
 }
 
+/* A value refused as a whole is quoted, then the reason follows. */
+static void expect_value_refused(const char *value, const char *why)
+{
+        char msg[512];
+
+        snprintf(msg, sizeof(msg), WHERE ": \"%s\"%s", value, why);
+        expect_bad(value, &podman_userns, msg);
+}
+
+static void expect_values_refused(const char *const *values, size_t n, const char *why)
+{
+        for (size_t i = 0; i < n; i++)
+                expect_value_refused(values[i], why);
+}
+
+/* A value refused for one of its numbers: the value is quoted, then the
+ * number, then the reason. */
+struct bad_number {
+        const char *value, *number;
+};
+
+static void expect_numbers_refused(const struct bad_number *cases, size_t n, const char *why)
+{
+        for (size_t i = 0; i < n; i++) {
+                char msg[512];
+
+                snprintf(msg, sizeof(msg), WHERE ": \"%s\": \"%s\" %s", cases[i].value,
+                         cases[i].number, why);
+                expect_bad(cases[i].value, &podman_userns, msg);
+        }
+}
+
 Test(crun_option, reads_uids_and_gids)
 {
         expect_parsed("uids=0-1-10;gids=0-100-10", &podman_userns, MAP(R(0, 1, 10)),
@@ -608,52 +641,49 @@ Test(crun_option, refuses_a_relative_range_without_a_container_mapping)
 
 Test(crun_option, needs_all_three_numbers)
 {
-        expect_bad("uids=0-1", &podman_userns, WHERE ": \"uids=0-1\" needs container-host-size");
-        expect_bad("uids=0", &podman_userns, WHERE ": \"uids=0\" needs container-host-size");
-        expect_bad("uids=0-1-", &podman_userns, WHERE ": \"uids=0-1-\" needs container-host-size");
-        expect_bad("uids=@", &podman_userns, WHERE ": \"uids=@\" needs container-host-size");
-        expect_bad("uids=0-1-10#5-6", &podman_userns,
-                   WHERE ": \"uids=0-1-10#5-6\" needs container-host-size");
+        static const char *const values[] = {
+                "uids=0-1", "uids=0", "uids=0-1-", "uids=@", "uids=0-1-10#5-6",
+        };
+
+        expect_values_refused(values, ARRAY_SIZE(values), " needs container-host-size");
 }
 
 Test(crun_option, refuses_empty_parts_and_ranges)
 {
-        expect_bad("uids=", &podman_userns, WHERE ": \"uids=\" has no ranges");
-        expect_bad("uids=0-1-10#", &podman_userns, WHERE ": \"uids=0-1-10#\" has an empty range");
-        expect_bad("uids=#0-1-10", &podman_userns, WHERE ": \"uids=#0-1-10\" has an empty range");
-        expect_bad("uids=0-1-1##2-2-2", &podman_userns,
-                   WHERE ": \"uids=0-1-1##2-2-2\" has an empty range");
+        static const char *const values[] = { "uids=0-1-10#", "uids=#0-1-10", "uids=0-1-1##2-2-2" };
+
+        expect_value_refused("uids=", " has no ranges");
+        expect_values_refused(values, ARRAY_SIZE(values), " has an empty range");
 }
 
 Test(crun_option, refuses_non_numbers)
 {
-        expect_bad("uids=0-x-10", &podman_userns, WHERE ": \"uids=0-x-10\": \"x\" is not a number");
-        expect_bad("uids=0x10-1-10", &podman_userns,
-                   WHERE ": \"uids=0x10-1-10\": \"0x10\" is not a number");
-        expect_bad("uids=+1-2-3", &podman_userns,
-                   WHERE ": \"uids=+1-2-3\": \"+1\" is not a number");
-        expect_bad("uids= 1-2-3", &podman_userns,
-                   WHERE ": \"uids= 1-2-3\": \" 1\" is not a number");
-        expect_bad("uids=0-1-10x", &podman_userns,
-                   WHERE ": \"uids=0-1-10x\": \"10x\" is not a number");
-        expect_bad("uids=@@0-1-10", &podman_userns,
-                   WHERE ": \"uids=@@0-1-10\": \"@0\" is not a number");
+        static const struct bad_number cases[] = {
+                { "uids=0-x-10", "x" },         { "uids=0x10-1-10", "0x10" },
+                { "uids=+1-2-3", "+1" },        { "uids= 1-2-3", " 1" },
+                { "uids=0-1-10x", "10x" },      { "uids=@@0-1-10", "@0" },
+        };
+
+        expect_numbers_refused(cases, ARRAY_SIZE(cases), "is not a number");
 }
 
 Test(crun_option, refuses_negative_numbers)
 {
-        expect_bad("uids=0--1-10", &podman_userns, WHERE ": \"uids=0--1-10\": \"-1\" is negative");
-        expect_bad("uids=-1-0-10", &podman_userns, WHERE ": \"uids=-1-0-10\": \"-1\" is negative");
-        expect_bad("uids=0-0--10", &podman_userns, WHERE ": \"uids=0-0--10\": \"-10\" is negative");
+        static const struct bad_number cases[] = {
+                { "uids=0--1-10", "-1" }, { "uids=-1-0-10", "-1" }, { "uids=0-0--10", "-10" },
+        };
+
+        expect_numbers_refused(cases, ARRAY_SIZE(cases), "is negative");
 }
 
 Test(crun_option, refuses_numbers_past_32_bits)
 {
-        expect_bad("uids=0-4294967296-1", &podman_userns,
-                   WHERE ": \"uids=0-4294967296-1\": \"4294967296\" is past 4294967295");
-        expect_bad("uids=99999999999999999999999-0-1", &podman_userns,
-                   WHERE ": \"uids=99999999999999999999999-0-1\": \"99999999999999999999999\" "
-                         "is past 4294967295");
+        static const struct bad_number cases[] = {
+                { "uids=0-4294967296-1", "4294967296" },
+                { "uids=99999999999999999999999-0-1", "99999999999999999999999" },
+        };
+
+        expect_numbers_refused(cases, ARRAY_SIZE(cases), "is past 4294967295");
 }
 
 Test(crun_option, refuses_trailing_junk)
@@ -664,13 +694,9 @@ Test(crun_option, refuses_trailing_junk)
 
 Test(crun_option, refuses_unknown_and_repeated_keys)
 {
-        expect_bad("foo=1-2-3", &podman_userns,
-                   WHERE ": \"foo=1-2-3\" is neither uids=... nor gids=...");
-        expect_bad("uid=1-2-3", &podman_userns,
-                   WHERE ": \"uid=1-2-3\" is neither uids=... nor gids=...");
-        expect_bad("UIDS=1-2-3", &podman_userns,
-                   WHERE ": \"UIDS=1-2-3\" is neither uids=... nor gids=...");
-        expect_bad("uids", &podman_userns, WHERE ": \"uids\" is neither uids=... nor gids=...");
+        static const char *const unknown[] = { "foo=1-2-3", "uid=1-2-3", "UIDS=1-2-3", "uids" };
+
+        expect_values_refused(unknown, ARRAY_SIZE(unknown), " is neither uids=... nor gids=...");
         expect_bad("uids=0-1-10;uids=20-30-1", &podman_userns,
                    WHERE ": \"uids=20-30-1\" repeats uids=");
         expect_bad("gids=0-1-10;gids=20-30-1", &podman_userns,

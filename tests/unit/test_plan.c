@@ -7,29 +7,12 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "lib_parse_util.h"
 #include "oci/config.h"
 #include "oci/mountinfo.h"
 #include "oci/plan.h"
 
 #define ROOTFS "/srv/containers/demo/rootfs"
-
-static char *slurp(const char *path, size_t *len)
-{
-        FILE *f = fopen(path, "rb");
-        char *buf;
-        long n;
-
-        cr_assert(f, "open %s", path);
-        fseek(f, 0, SEEK_END);
-        n = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        buf = malloc((size_t)n + 1);
-        cr_assert(fread(buf, 1, (size_t)n, f) == (size_t)n);
-        buf[n] = '\0';
-        fclose(f);
-        *len = (size_t)n;
-        return buf;
-}
 
 struct fixture {
         struct oci_config config;
@@ -44,8 +27,8 @@ static void load_sample(struct fixture *fx, const char *runtime, bool with_mount
         size_t len;
         char *buf;
 
-        snprintf(path, sizeof(path), "%s/podman-4.3.1/%s/config-createRuntime.json", FIXTURES_DIR, runtime);
-        buf = slurp(path, &len);
+        snprintf(path, sizeof(path), "podman-4.3.1/%s/config-createRuntime.json", runtime);
+        buf = parsetest_fixture(path, &len);
         cr_assert_eq(oci_config_parse(buf, len, "/bundle", "config.json", &fx->config, &fx->e), 0,
                      "%s", fx->e.msg);
         free(buf);
@@ -66,11 +49,24 @@ static int build(struct fixture *fx, bool with_mountinfo, struct rootfs_owner ow
         return plan_build(&in, &fx->plan, &fx->e);
 }
 
+/* A podman sample planned; asserts the plan was built. */
+static void build_from_sample(struct fixture *fx, const char *runtime, bool with_mountinfo,
+                              struct rootfs_owner owner, enum activation a)
+{
+        load_sample(fx, runtime, with_mountinfo);
+        cr_assert_eq(build(fx, with_mountinfo, owner, a), 0, "%s", fx->e.msg);
+}
+
 static void release(struct fixture *fx)
 {
         plan_free(&fx->plan);
         mountinfo_free(&fx->mountinfo);
         oci_config_free(&fx->config);
+}
+
+static void expect_contains(const char *text, const char *part)
+{
+        cr_assert_not_null(strstr(text, part), "\"%s\" is not in:\n%s", part, text);
 }
 
 static const struct plan_entry *entry(const struct plan *p, const char *dest)
@@ -83,16 +79,8 @@ static const struct plan_entry *entry(const struct plan *p, const char *dest)
 }
 
 static const struct rootfs_owner owned_by_root = { .known = true, .uid = 0, .gid = 0 };
-
-static void assert_container_mapping(const struct id_mapping *m)
-{
-        cr_assert_eq(m->uid.n, 1);
-        cr_assert_eq(m->uid.r[0].container_id, 0);
-        cr_assert_eq(m->uid.r[0].host_id, 100000);
-        cr_assert_eq(m->uid.r[0].size, 65536);
-        cr_assert_eq(m->gid.n, 1);
-        cr_assert_eq(m->gid.r[0].host_id, 100000);
-}
+/* The classic shifted rootfs: owned by the mapping's host root. */
+static const struct rootfs_owner shifted = { .known = true, .uid = 100000, .gid = 100000 };
 
 static void assert_runtime_mounts_kept(const struct plan *p)
 {
@@ -132,17 +120,16 @@ Test(plan_sample, runc_idmaps_rootfs_and_vol)
 {
         struct fixture fx = { 0 };
 
-        load_sample(&fx, "runc", true);
-        cr_assert_eq(build(&fx, true, owned_by_root, ACTIVATION_AUTO), 0, "%s", fx.e.msg);
+        build_from_sample(&fx, "runc", true, owned_by_root, ACTIVATION_AUTO);
         cr_assert_not(fx.plan.nothing_to_do);
         cr_assert_str_eq(fx.plan.rootfs, ROOTFS);
         cr_assert(fx.plan.root.idmap);
         cr_assert_not(fx.plan.root.recursive, "rootfs: top only");
         cr_assert_str_eq(fx.plan.root.fstype, "ext4");
-        assert_container_mapping(fx.plan.root.mapping);
+        parsetest_assert_container_mapping(fx.plan.root.mapping);
         cr_assert(entry(&fx.plan, "/vol")->idmap, "runc ignores idmap: the hook does it");
         cr_assert_not(entry(&fx.plan, "/vol")->recursive);
-        assert_container_mapping(entry(&fx.plan, "/vol")->mapping);
+        parsetest_assert_container_mapping(entry(&fx.plan, "/vol")->mapping);
         assert_runtime_mounts_kept(&fx.plan);
         assert_carry_over(&fx.plan);
         cr_assert_eq(fx.plan.n_mappings, 1, "rootfs and /vol share one user namespace");
@@ -153,10 +140,9 @@ Test(plan_sample, crun_leaves_vol_it_idmapped_itself)
 {
         struct fixture fx = { 0 };
 
-        load_sample(&fx, "crun", true);
-        cr_assert_eq(build(&fx, true, owned_by_root, ACTIVATION_AUTO), 0, "%s", fx.e.msg);
+        build_from_sample(&fx, "crun", true, owned_by_root, ACTIVATION_AUTO);
         cr_assert(fx.plan.root.idmap);
-        assert_container_mapping(fx.plan.root.mapping);
+        parsetest_assert_container_mapping(fx.plan.root.mapping);
         cr_assert_not(entry(&fx.plan, "/vol")->idmap);
         cr_assert_eq(entry(&fx.plan, "/vol")->reason, REASON_ALREADY_IDMAPPED);
         assert_runtime_mounts_kept(&fx.plan);
@@ -170,8 +156,7 @@ Test(plan_sample, crun_config_alone_idmaps_vol)
 {
         struct fixture fx = { 0 };
 
-        load_sample(&fx, "crun", false);
-        cr_assert_eq(build(&fx, false, owned_by_root, ACTIVATION_AUTO), 0, "%s", fx.e.msg);
+        build_from_sample(&fx, "crun", false, owned_by_root, ACTIVATION_AUTO);
         cr_assert(fx.plan.root.idmap);
         cr_assert_null(fx.plan.root.fstype);
         cr_assert(entry(&fx.plan, "/vol")->idmap, "without a mount table nothing says crun did it");
@@ -181,10 +166,8 @@ Test(plan_sample, crun_config_alone_idmaps_vol)
 Test(plan_sample, shifted_rootfs_left_alone_under_auto)
 {
         struct fixture fx = { 0 };
-        struct rootfs_owner shifted = { .known = true, .uid = 100000, .gid = 100000 };
 
-        load_sample(&fx, "runc", true);
-        cr_assert_eq(build(&fx, true, shifted, ACTIVATION_AUTO), 0, "%s", fx.e.msg);
+        build_from_sample(&fx, "runc", true, shifted, ACTIVATION_AUTO);
         cr_assert_not(fx.plan.root.idmap);
         cr_assert_eq(fx.plan.root.reason, REASON_ROOTFS_SHIFTED);
         cr_assert(entry(&fx.plan, "/vol")->idmap, "volumes are decided on their own");
@@ -194,10 +177,8 @@ Test(plan_sample, shifted_rootfs_left_alone_under_auto)
 Test(plan_sample, activation_true_idmaps_a_shifted_rootfs)
 {
         struct fixture fx = { 0 };
-        struct rootfs_owner shifted = { .known = true, .uid = 100000, .gid = 100000 };
 
-        load_sample(&fx, "runc", true);
-        cr_assert_eq(build(&fx, true, shifted, ACTIVATION_TRUE), 0, "%s", fx.e.msg);
+        build_from_sample(&fx, "runc", true, shifted, ACTIVATION_TRUE);
         cr_assert(fx.plan.root.idmap);
         release(&fx);
 }
@@ -206,8 +187,7 @@ Test(plan_sample, activation_false_keeps_rootfs)
 {
         struct fixture fx = { 0 };
 
-        load_sample(&fx, "runc", true);
-        cr_assert_eq(build(&fx, true, owned_by_root, ACTIVATION_FALSE), 0, "%s", fx.e.msg);
+        build_from_sample(&fx, "runc", true, owned_by_root, ACTIVATION_FALSE);
         cr_assert_not(fx.plan.root.idmap);
         cr_assert_eq(fx.plan.root.reason, REASON_ACTIVATION_FALSE);
         release(&fx);
@@ -218,8 +198,7 @@ Test(plan_sample, owner_outside_mapping_on_both_sides_is_left_alone)
         struct fixture fx = { 0 };
         struct rootfs_owner far = { .known = true, .uid = 300000, .gid = 300000 };
 
-        load_sample(&fx, "runc", true);
-        cr_assert_eq(build(&fx, true, far, ACTIVATION_AUTO), 0, "%s", fx.e.msg);
+        build_from_sample(&fx, "runc", true, far, ACTIVATION_AUTO);
         cr_assert_not(fx.plan.root.idmap);
         cr_assert_eq(fx.plan.root.reason, REASON_ROOTFS_OWNER_UNMAPPED);
         release(&fx);
@@ -337,8 +316,8 @@ Test(plan_crafted, overlay_rootfs_that_needs_a_mapping_is_an_error_naming_path_a
         const char *mi = "1 0 0:1 / /b/rootfs rw - overlay overlay rw,lowerdir=/l\n";
 
         cr_assert_lt(crafted(&fx, "", userns_linux, mi, owned_by_root, ACTIVATION_AUTO), 0);
-        cr_assert(strstr(fx.e.msg, "/b/rootfs"), "%s", fx.e.msg);
-        cr_assert(strstr(fx.e.msg, "overlay"), "%s", fx.e.msg);
+        expect_contains(fx.e.msg, "/b/rootfs");
+        expect_contains(fx.e.msg, "overlay");
         release(&fx);
 }
 
@@ -346,7 +325,6 @@ Test(plan_crafted, overlay_rootfs_already_shifted_is_fine_under_auto)
 {
         struct fixture fx = { 0 };
         const char *mi = "1 0 0:1 / /b/rootfs rw - overlay overlay rw,lowerdir=/l\n";
-        struct rootfs_owner shifted = { .known = true, .uid = 100000, .gid = 100000 };
 
         cr_assert_eq(crafted(&fx, "", userns_linux, mi, shifted, ACTIVATION_AUTO), 0, "%s", fx.e.msg);
         cr_assert_not(fx.plan.root.idmap);
@@ -363,8 +341,8 @@ Test(plan_crafted, idmap_asked_on_proc_is_an_error)
 
         cr_assert_lt(crafted(&fx, "{\"destination\":\"/p\",\"type\":\"proc\",\"source\":\"proc\",\"options\":[\"idmap\"]}",
                              userns_linux, mi, owned_by_root, ACTIVATION_AUTO), 0);
-        cr_assert(strstr(fx.e.msg, "/p"), "%s", fx.e.msg);
-        cr_assert(strstr(fx.e.msg, "proc"), "%s", fx.e.msg);
+        expect_contains(fx.e.msg, "/p");
+        expect_contains(fx.e.msg, "proc");
         release(&fx);
 }
 
@@ -395,7 +373,6 @@ Test(plan_crafted, later_rw_option_undoes_ro_and_recursive_forms_count)
 Test(plan_crafted, nothing_asked_and_shifted_rootfs_means_nothing_to_do)
 {
         struct fixture fx = { 0 };
-        struct rootfs_owner shifted = { .known = true, .uid = 100000, .gid = 100000 };
 
         cr_assert_eq(crafted(&fx, "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}",
                              userns_linux, NULL, shifted, ACTIVATION_AUTO), 0);
@@ -434,7 +411,8 @@ Test(plan_activation, values_and_precedence)
         cr_assert_eq(plan_activation(&s, &c, &a, &e), 0);
         cr_assert_eq(a, ACTIVATION_FALSE, "the state's annotations win");
         cr_assert_lt(plan_activation(&bad, &none, &a, &e), 0);
-        cr_assert(strstr(e.msg, ANNOTATION_ROOTFS) && strstr(e.msg, "\"yes\""), "%s", e.msg);
+        expect_contains(e.msg, ANNOTATION_ROOTFS);
+        expect_contains(e.msg, "\"yes\"");
 }
 
 /* --- printing ---------------------------------------------------------- */
@@ -455,14 +433,13 @@ Test(plan_print, text_names_each_decision_and_reason)
         struct fixture fx = { 0 };
         char *out;
 
-        load_sample(&fx, "crun", true);
-        cr_assert_eq(build(&fx, true, owned_by_root, ACTIVATION_AUTO), 0);
+        build_from_sample(&fx, "crun", true, owned_by_root, ACTIVATION_AUTO);
         out = print(&fx.plan, false);
-        cr_assert(strstr(out, "mount / (ext4): idmap uids 0:100000:65536 gids 0:100000:65536, top only; carry over ro\n"), "%s", out);
-        cr_assert(strstr(out, "mount /vol (bind): keep, already idmapped by the runtime;"), "%s", out);
-        cr_assert(strstr(out, "mount /rovol (bind): keep, not asked; carry over ro, below it ro\n"), "%s", out);
-        cr_assert(strstr(out, "masked paths: /proc/acpi /proc/kcore /proc/keys"), "%s", out);
-        cr_assert(strstr(out, "user namespaces: 1\n"), "%s", out);
+        expect_contains(out, "mount / (ext4): idmap uids 0:100000:65536 gids 0:100000:65536, top only; carry over ro\n");
+        expect_contains(out, "mount /vol (bind): keep, already idmapped by the runtime;");
+        expect_contains(out, "mount /rovol (bind): keep, not asked; carry over ro, below it ro\n");
+        expect_contains(out, "masked paths: /proc/acpi /proc/kcore /proc/keys");
+        expect_contains(out, "user namespaces: 1\n");
         free(out);
         release(&fx);
 }
@@ -472,14 +449,13 @@ Test(plan_print, json_is_complete)
         struct fixture fx = { 0 };
         char *out;
 
-        load_sample(&fx, "runc", true);
-        cr_assert_eq(build(&fx, true, owned_by_root, ACTIVATION_AUTO), 0);
+        build_from_sample(&fx, "runc", true, owned_by_root, ACTIVATION_AUTO);
         out = print(&fx.plan, true);
-        cr_assert(strstr(out, "\"nothingToDo\": false"), "%s", out);
-        cr_assert(strstr(out, "\"destination\": \"/vol\""), "%s", out);
-        cr_assert(strstr(out, "\"action\": \"idmap\""), "%s", out);
-        cr_assert(strstr(out, "\"hostID\": 100000"), "%s", out);
-        cr_assert(strstr(out, "\"userNamespaces\": 1"), "%s", out);
+        expect_contains(out, "\"nothingToDo\": false");
+        expect_contains(out, "\"destination\": \"/vol\"");
+        expect_contains(out, "\"action\": \"idmap\"");
+        expect_contains(out, "\"hostID\": 100000");
+        expect_contains(out, "\"userNamespaces\": 1");
         free(out);
         release(&fx);
 }
@@ -499,8 +475,8 @@ Test(plan_sample, under_runc_root_ro_masks_and_readonly_paths_are_left_to_it)
         cr_assert_not(fx.plan.carry_paths);
         cr_assert(fx.plan.root.idmap, "the idmap itself is the hook's under every runtime");
         out = print(&fx.plan, false);
-        cr_assert(strstr(out, "masked paths (left to the runtime): /proc/acpi"), "%s", out);
-        cr_assert(strstr(out, "read-only paths (left to the runtime): /proc/asound"), "%s", out);
+        expect_contains(out, "masked paths (left to the runtime): /proc/acpi");
+        expect_contains(out, "read-only paths (left to the runtime): /proc/asound");
         free(out);
         release(&fx);
 }
@@ -509,8 +485,7 @@ Test(plan_sample, under_other_runtimes_the_hook_carries_the_paths)
 {
         struct fixture fx = { 0 };
 
-        load_sample(&fx, "crun", true);
-        cr_assert_eq(build(&fx, true, owned_by_root, ACTIVATION_AUTO), 0, "%s", fx.e.msg);
+        build_from_sample(&fx, "crun", true, owned_by_root, ACTIVATION_AUTO);
         cr_assert(fx.plan.carry_paths);
         release(&fx);
 }

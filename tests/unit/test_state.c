@@ -2,7 +2,6 @@
  * real output, and every way a broken or hostile one must be refused. */
 #include <criterion/criterion.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -54,15 +53,45 @@ static void expect_fields_refused(const char *fields, const char *needle)
         free(doc);
 }
 
+/* `doc` parsed; asserts it was taken. */
+static void parse_taken(const char *doc, struct oci_state *s)
+{
+        struct err e;
+
+        cr_assert_eq(parse(doc, s, &e), 0, "%s", e.msg);
+}
+
+/* The fixture `rel`, parsed; asserts it was taken. */
+static void parse_fixture(const char *rel, struct oci_state *s)
+{
+        char *buf = parsetest_fixture(rel, NULL);
+
+        parse_taken(buf, s);
+        free(buf);
+}
+
+/* For the drivers in lib_parse_util.c: what any state taken must hold. */
+static int parse_and_check(const char *buf, size_t len, struct err *e)
+{
+        struct oci_state s;
+        int r = oci_state_parse(buf, len, "state", &s, e);
+
+        if (r == 0) {
+                cr_assert_gt(s.pid, 0);
+                cr_assert_eq(s.bundle[0], '/');
+                cr_assert_not_null(s.id);
+                oci_state_free(&s);
+        }
+        return r;
+}
+
 /* ---- the real samples --------------------------------------------------- */
 
 Test(state_sample, crun_state_has_root_and_status_created)
 {
-        char *buf = parsetest_fixture(CRUN_STATE, NULL);
         struct oci_state s;
-        struct err e;
 
-        cr_assert_eq(parse(buf, &s, &e), 0, "%s", e.msg);
+        parse_fixture(CRUN_STATE, &s);
         cr_assert_str_eq(s.oci_version, "1.0");
         cr_assert_str_eq(s.id, "d50ae68208cba74f4b01d839b58559232d410a3c0bde26cd3e62d5e843389a35");
         cr_assert_str_eq(s.status, "created");
@@ -76,16 +105,13 @@ Test(state_sample, crun_state_has_root_and_status_created)
         cr_assert_null(annotations_get(&s.annotations, "io.github.oci-idmap-hook.rootfs"));
         oci_state_free(&s);
         cr_assert_null(s.id);
-        free(buf);
 }
 
 Test(state_sample, runc_state_has_no_root_and_status_creating)
 {
-        char *buf = parsetest_fixture(RUNC_STATE, NULL);
         struct oci_state s;
-        struct err e;
 
-        cr_assert_eq(parse(buf, &s, &e), 0, "%s", e.msg);
+        parse_fixture(RUNC_STATE, &s);
         cr_assert_str_eq(s.oci_version, "1.0.2-dev");
         cr_assert_str_eq(s.status, "creating");
         cr_assert_eq(s.pid, 13268);
@@ -95,7 +121,6 @@ Test(state_sample, runc_state_has_no_root_and_status_creating)
         cr_assert_eq(s.annotations.n, 8);
         cr_assert_str_eq(annotations_get(&s.annotations, "io.podman.annotations.autoremove"), "TRUE");
         oci_state_free(&s);
-        free(buf);
 }
 
 Test(state_sample, read_fd_takes_the_state_from_a_pipe)
@@ -121,9 +146,8 @@ Test(state_sample, unknown_keys_are_ignored_at_any_depth)
         char *doc = doc_with("\"x-runtime\":{\"nested\":[1,2.5e3,{\"a\":null}],\"b\":true},"
                              "\"pid\":7,\"bundle\":\"" BUNDLE "\",\"created\":\"2026\"");
         struct oci_state s;
-        struct err e;
 
-        cr_assert_eq(parse(doc, &s, &e), 0, "%s", e.msg);
+        parse_taken(doc, &s);
         cr_assert_eq(s.pid, 7);
         cr_assert_null(s.status);       /* optional: the hook does not need it */
         cr_assert_eq(s.annotations.n, 0);
@@ -133,11 +157,9 @@ Test(state_sample, unknown_keys_are_ignored_at_any_depth)
 
 Test(state_sample, trailing_white_space_is_accepted)
 {
-        const char *doc = "{\"id\":\"a\",\"pid\":7,\"bundle\":\"/b\"}\n \t\r\n";
         struct oci_state s;
-        struct err e;
 
-        cr_assert_eq(parse(doc, &s, &e), 0, "%s", e.msg);
+        parse_taken("{\"id\":\"a\",\"pid\":7,\"bundle\":\"/b\"}\n \t\r\n", &s);
         oci_state_free(&s);
 }
 
@@ -145,9 +167,8 @@ Test(state_sample, largest_pid_t_is_accepted)
 {
         char *doc = doc_with("\"pid\":2147483647,\"bundle\":\"/b\"");
         struct oci_state s;
-        struct err e;
 
-        cr_assert_eq(parse(doc, &s, &e), 0, "%s", e.msg);
+        parse_taken(doc, &s);
         cr_assert_eq(s.pid, INT_MAX);
         oci_state_free(&s);
         free(doc);
@@ -256,23 +277,7 @@ Test(state_input, read_error_names_the_input)
 
 Test(state_broken, every_truncation_of_the_sample_is_refused)
 {
-        size_t len;
-        char *buf = parsetest_fixture(CRUN_STATE, &len);
-
-        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-                len--;
-        for (size_t cut = 0; cut < len; cut++) {
-                struct oci_state s;
-                struct err e;
-                int r;
-
-                err_clear(&e);
-                r = oci_state_parse(buf, cut, "state", &s, &e);
-                cr_assert_lt(r, 0, "a state cut at byte %zu was taken", cut);
-                cr_assert_eq(strncmp(e.msg, "state: ", 7), 0, "%s", e.msg);
-                parsetest_assert_one_line(&e);
-        }
-        free(buf);
+        parsetest_every_truncation_refused(CRUN_STATE, "state: ", parse_and_check);
 }
 
 Test(state_broken, syntax_error_is_one_line_with_the_offset)
@@ -287,14 +292,12 @@ Test(state_broken, syntax_error_is_one_line_with_the_offset)
 Test(state_broken, data_after_the_document_is_refused_with_its_offset)
 {
         size_t len;
-        char *buf = parsetest_fixture(CRUN_STATE, &len);
-        char *doc, want[128];
+        char *doc = parsetest_fixture_then(CRUN_STATE, "  x", &len);
+        char want[128];
 
-        cr_assert(asprintf(&doc, "%.*s  x", (int)len, buf) > 0);
         snprintf(want, sizeof(want), "state: unexpected data after the document at byte %zu", len + 2);
         expect_refused(doc, want);
         free(doc);
-        free(buf);
 }
 
 Test(state_broken, second_document_is_refused)
@@ -357,9 +360,8 @@ Test(state_sample, large_object_of_distinct_keys_is_accepted)
 {
         char *doc = many_annotations(1000, false);
         struct oci_state s;
-        struct err e;
 
-        cr_assert_eq(parse(doc, &s, &e), 0, "%s", e.msg);
+        parse_taken(doc, &s);
         cr_assert_eq(s.annotations.n, 1000);
         cr_assert_str_eq(annotations_get(&s.annotations, "key999"), "v");
         oci_state_free(&s);
@@ -487,9 +489,6 @@ Test(state_broken, files_in_fixtures_bad_are_refused_naming_the_field)
                 { "state-annotation-not-string.json", EINVAL,
                   "state: annotations.io.github.oci-idmap-hook.rootfs: expected a string, got boolean" },
         };
-        size_t seen = 0;
-        DIR *d;
-        struct dirent *de;
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 char path[4096];
@@ -506,69 +505,18 @@ Test(state_broken, files_in_fixtures_bad_are_refused_naming_the_field)
                 cr_assert_lt(r, 0, "%s was taken", cases[i].file);
                 parsetest_assert_refused(r, &e, cases[i].errnum, cases[i].needle);
         }
-        /* every state-* file there has its expectation here */
-        d = opendir(FIXTURES_DIR "/bad");
-        cr_assert_not_null(d);
-        while ((de = readdir(d))) {
-                bool listed = false;
-
-                if (strncmp(de->d_name, "state-", 6) != 0)
-                        continue;
-                seen++;
-                for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-                        listed |= strcmp(de->d_name, cases[i].file) == 0;
-                cr_assert(listed, "bad/%s has no expectation in this test", de->d_name);
-        }
-        closedir(d);
-        cr_assert_eq(seen, sizeof(cases) / sizeof(cases[0]));
+        PARSETEST_ASSERT_BAD_FILES_LISTED("state-", cases);
 }
 
 /* ---- no input crashes the parser -------------------------------------- */
 
 Test(state_fuzz, mutated_samples_never_crash_and_fail_cleanly, .timeout = 120)
 {
-        const char *const samples[] = { CRUN_STATE, RUNC_STATE };
-        uint64_t seed = 0x5eed5eed5eedull;
-        unsigned taken = 0, refused = 0;
-
-        for (size_t k = 0; k < 2; k++) {
-                size_t len;
-                char *orig = parsetest_fixture(samples[k], &len);
-                size_t cap = len + 512;
-                char *buf = malloc(cap);
-
-                cr_assert_not_null(buf);
-                for (unsigned i = 0; i < 20000; i++) {
-                        size_t n = len;
-                        struct oci_state s;
-                        struct err e;
-                        char *exact;
-
-                        memcpy(buf, orig, len);
-                        parsetest_mutate(buf, &n, cap, &seed);
-                        /* an exact-size copy, so ASan sees any read past the end */
-                        exact = malloc(n ? n : 1);
-                        cr_assert_not_null(exact);
-                        memcpy(exact, buf, n);
-                        err_clear(&e);
-                        if (oci_state_parse(exact, n, "state", &s, &e) == 0) {
-                                cr_assert_gt(s.pid, 0);
-                                cr_assert_eq(s.bundle[0], '/');
-                                cr_assert_not_null(s.id);
-                                oci_state_free(&s);
-                                taken++;
-                        } else {
-                                cr_assert_eq(strncmp(e.msg, "state: ", 7), 0, "%s", e.msg);
-                                parsetest_assert_one_line(&e);
-                                refused++;
-                        }
-                        free(exact);
-                }
-                free(buf);
-                free(orig);
-        }
-        /* the mutations reach both outcomes, or the loop tests little */
-        cr_log_info("%u mutants taken, %u refused", taken, refused);
-        cr_assert_gt(taken, 100, "taken %u", taken);
-        cr_assert_gt(refused, 1000, "refused %u", refused);
+        parsetest_fuzz(&(struct parsetest_fuzz){
+                .samples = (const char *const[]){ CRUN_STATE, RUNC_STATE, NULL },
+                .rounds = 20000,
+                .seed = 0x5eed5eed5eedull,
+                .prefix = "state: ",
+                .parse = parse_and_check,
+        });
 }
