@@ -1191,7 +1191,7 @@ static void stages_child(const struct sample *s, pid_t pid, int out)
         }
         t[5] = now_ns();
         if (r >= 0)
-                r = mounts_apply(&plan, pidfd, fds, &e);
+                r = mounts_apply(&plan, pidfd, fds, &mi, &e);
         t[6] = now_ns();
         if (r < 0) {
                 fprintf(stderr, "bench-hook: (d): %s\n", e.msg);

@@ -42,7 +42,11 @@ struct ctx {
         int proc_self;          /* /proc/self, opened before entering the namespace */
         int root_fd;            /* the rootfs as the container will see it */
         bool root_replaced;
-        struct mountinfo mi;    /* the namespace's mount table, kept current */
+        /* The namespace's mount table.  Reading it costs the kernel a full
+         * walk, so it is re-read only when a lookup needs what changed. */
+        struct mountinfo mi;
+        bool mi_owned;          /* false while it is the caller's table */
+        bool stale;             /* mounts changed since it was read */
 };
 
 static int open_in_root(int root_fd, const char *path)
@@ -81,16 +85,26 @@ static int refresh_mountinfo(struct ctx *c, struct err *e)
 
         if (r < 0)
                 return r;
-        mountinfo_free(&c->mi);
+        if (c->mi_owned)
+                mountinfo_free(&c->mi);
         c->mi = mi;
+        c->mi_owned = true;
+        c->stale = false;
         return 0;
 }
 
+static int fresh_mountinfo(struct ctx *c, struct err *e)
+{
+        return c->stale ? refresh_mountinfo(c, e) : 0;
+}
+
 /* The mount table entry of the mount whose root `fd` is, or NULL when `fd`
- * is not the root of a mount (nothing is mounted there). */
-static const struct mountinfo_entry *mount_of(const struct ctx *c, int fd, const char *path,
+ * is not the root of a mount (nothing is mounted there).  A mount made since
+ * the table was read makes it read again. */
+static const struct mountinfo_entry *mount_of(struct ctx *c, int fd, const char *path,
                                               struct err *e, int *r)
 {
+        const struct mountinfo_entry *m;
         struct statx stx;
 
         *r = 0;
@@ -101,7 +115,14 @@ static const struct mountinfo_entry *mount_of(const struct ctx *c, int fd, const
         if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
             !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
                 return NULL;
-        return mountinfo_by_id(&c->mi, (int)stx.stx_mnt_id);
+        m = mountinfo_by_id(&c->mi, (int)stx.stx_mnt_id);
+        if (!m && c->stale) {
+                *r = refresh_mountinfo(c, e);
+                if (*r < 0)
+                        return NULL;
+                m = mountinfo_by_id(&c->mi, (int)stx.stx_mnt_id);
+        }
+        return m;
 }
 
 static int set_attrs(int fd, const char *path, unsigned attrs, unsigned flags, struct err *e)
@@ -152,6 +173,7 @@ static int attach_idmapped(struct ctx *c, int fd, const struct mountinfo_entry *
                         return err_sys(e, errno, "open `%s`", path);
                 fd = target;
         }
+        c->stale = true;
         if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return err_sys(e, errno, "move_mount onto `%s`", path);
         return 0;
@@ -249,21 +271,17 @@ static int replace_rootfs(struct ctx *c, struct err *e)
         if (c->root_fd < 0)
                 return err_sys(e, errno, "open `%s`", c->p->rootfs);
         c->root_replaced = true;
-        return refresh_mountinfo(c, e);
+        return 0;
 }
 
 static int replace_mount(struct ctx *c, const struct plan_entry *pe, struct err *e)
 {
         _cleanup_close_ int fd = open_in_root(c->root_fd, pe->destination);
-        int r;
 
         if (fd < 0)
                 return err_sys(e, -fd, "open `%s` in the rootfs", pe->destination);
-        r = idmap_mount(c, fd, pe->destination, pe->recursive, true,
-                        c->userns_fds[pe->mapping_index], e);
-        if (r < 0)
-                return r;
-        return refresh_mountinfo(c, e);
+        return idmap_mount(c, fd, pe->destination, pe->recursive, true,
+                           c->userns_fds[pe->mapping_index], e);
 }
 
 static bool is_other_config_top(const struct ctx *c, int mount_id, const int *tops, size_t self)
@@ -319,7 +337,7 @@ static int carry_over_mounts(struct ctx *c, const bool *replaced, struct err *e)
 
         if (!tops)
                 return err_set(e, ENOMEM, "out of memory");
-        r = refresh_mountinfo(c, e);
+        r = fresh_mountinfo(c, e);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < p->n_mounts; i++) {
@@ -451,9 +469,13 @@ static int apply(struct ctx *c, int pidfd, struct err *e)
          * state named, even if its pid were reused meanwhile. */
         if (setns(pidfd, CLONE_NEWNS) < 0)
                 return err_sys(e, errno, "enter the container's mount namespace");
-        r = refresh_mountinfo(c, e);
-        if (r < 0)
-                return r;
+        /* The runtime waits for the hook: the namespace still has the mounts
+         * the caller's table shows, unless it has none. */
+        if (!c->mi.n) {
+                r = refresh_mountinfo(c, e);
+                if (r < 0)
+                        return r;
+        }
         c->root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (c->root_fd < 0)
                 return err_sys(e, errno, "open rootfs `%s`", p->rootfs);
@@ -489,15 +511,20 @@ static int apply(struct ctx *c, int pidfd, struct err *e)
         return r;
 }
 
-int mounts_apply(const struct plan *p, int pidfd, const int *userns_fds, struct err *e)
+int mounts_apply(const struct plan *p, int pidfd, const int *userns_fds,
+                 const struct mountinfo *mi, struct err *e)
 {
         struct ctx c = { .p = p, .userns_fds = userns_fds, .proc_self = -EBADF, .root_fd = -EBADF };
-        int r = apply(&c, pidfd, e);
+        int r;
 
+        if (mi)
+                c.mi = *mi;     /* borrowed until the first refresh */
+        r = apply(&c, pidfd, e);
         if (c.proc_self >= 0)
                 close(c.proc_self);
         if (c.root_fd >= 0)
                 close(c.root_fd);
-        mountinfo_free(&c.mi);
+        if (c.mi_owned)
+                mountinfo_free(&c.mi);
         return r;
 }

@@ -21,6 +21,7 @@
 #include "userns.h"
 
 struct inputs {
+        int procdir;            /* /proc/<state.pid>, opened while the pidfd's process lived */
         struct oci_state state;
         struct oci_config config;
         struct mountinfo mountinfo;
@@ -30,6 +31,8 @@ struct inputs {
 
 static void inputs_free(struct inputs *in)
 {
+        if (in->procdir >= 0)
+                close(in->procdir);
         plan_free(&in->plan);
         mountinfo_free(&in->mountinfo);
         oci_config_free(&in->config);
@@ -139,13 +142,64 @@ static int read_container_mountinfo(struct inputs *in, int pidfd, pid_t pid, str
         if (r < 0)
                 return r;
         in->have_mountinfo = true;
+        in->procdir = TAKE_FD(dir);
         return 0;
 }
 
-static int make_namespaces(const struct plan *p, int *fds, struct err *e)
+static int read_map(int procdir, const char *name, struct id_map *out)
 {
+        _cleanup_close_ int fd = openat(procdir, name, O_RDONLY | O_CLOEXEC);
+        char buf[IDMAP_TEXT_MAX * 4];
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return idmap_parse_proc(buf, out);
+}
+
+/* The container's own user namespace, when its maps are exactly `m`: the
+ * runtime wrote them before it set up the mounts.  An idmapped mount takes
+ * the mapping of the namespace it is given, so this one serves as well as a
+ * new one, and saves making it.  -ENOENT when it does not fit. */
+static int container_userns(const struct inputs *in, int pidfd, const struct id_mapping *m)
+{
+        struct id_mapping *seen = malloc(sizeof(*seen));
+        int fd = -ENOENT;
+
+        if (!seen)
+                return -ENOMEM;
+        if (in->procdir >= 0 && read_map(in->procdir, "uid_map", &seen->uid) == 0 &&
+            read_map(in->procdir, "gid_map", &seen->gid) == 0 && seen->uid.n && seen->gid.n &&
+            id_mapping_equal(seen, m)) {
+                fd = openat(in->procdir, "ns/user", O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        fd = -ENOENT;
+                /* Still the state's process: the namespace is its own. */
+                else if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0) {
+                        close(fd);
+                        fd = -ENOENT;
+                }
+        }
+        free(seen);
+        return fd;
+}
+
+/* One user namespace per distinct mapping: the container's own where it
+ * carries the mapping, else a new one from the traced fork. */
+static int make_namespaces(const struct inputs *in, int pidfd, int *fds, struct err *e)
+{
+        const struct plan *p = &in->plan;
+
         for (size_t i = 0; i < p->n_mappings; i++) {
-                fds[i] = userns_fd(p->mappings[i], e);
+                fds[i] = container_userns(in, pidfd, p->mappings[i]);
+                if (fds[i] == -ENOENT)
+                        fds[i] = userns_fd(p->mappings[i], e);
+                else if (fds[i] < 0)
+                        err_set(e, -fds[i], "out of memory");
                 if (fds[i] < 0)
                         return fds[i];
         }
@@ -159,9 +213,9 @@ static int act(struct inputs *in, int pidfd, struct err *e)
 
         for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
                 fds[i] = -EBADF;
-        r = make_namespaces(&in->plan, fds, e);
+        r = make_namespaces(in, pidfd, fds, e);
         if (r >= 0)
-                r = mounts_apply(&in->plan, pidfd, fds, e);
+                r = mounts_apply(&in->plan, pidfd, fds, &in->mountinfo, e);
         for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
                 if (fds[i] >= 0)
                         close(fds[i]);
@@ -218,7 +272,7 @@ static int run(struct inputs *in, const char *stage, int state_fd, struct err *e
 
 int hook_run(const char *stage, int state_fd, struct err *e)
 {
-        struct inputs in = { 0 };
+        struct inputs in = { .procdir = -EBADF };
         int code = run(&in, stage, state_fd, e);
 
         inputs_free(&in);
@@ -256,7 +310,7 @@ static int plan_inputs(struct inputs *in, const char *bundle, pid_t pid, const c
 int hook_plan(const char *bundle, pid_t pid, const char *mountinfo, const char *runtime, bool json,
               FILE *out, struct err *e)
 {
-        struct inputs in = { 0 };
+        struct inputs in = { .procdir = -EBADF };
         int code = EXIT_OK;
 
         if (plan_inputs(&in, bundle, pid, mountinfo, runtime, e) < 0)

@@ -317,6 +317,39 @@ bool id_mapping_equal(const struct id_mapping *a, const struct id_mapping *b)
         return idmap_equal(&a->uid, &b->uid) && idmap_equal(&a->gid, &b->gid);
 }
 
+int idmap_parse_proc(const char *text, struct id_map *out)
+{
+        const char *p = text;
+
+        out->n = 0;
+        for (;;) {
+                uint32_t v[3];
+
+                while (*p == ' ' || *p == '\n')
+                        p++;
+                if (!*p)
+                        return 0;
+                if (out->n == IDMAP_MAX_RANGES)
+                        return -E2BIG;
+                for (int k = 0; k < 3; k++) {
+                        uint64_t n = 0;
+                        const char *start;
+
+                        while (*p == ' ')
+                                p++;
+                        start = p;
+                        while (*p >= '0' && *p <= '9' && n <= UINT32_MAX)
+                                n = n * 10 + (uint64_t)(*p++ - '0');
+                        if (p == start || n > UINT32_MAX)
+                                return -EINVAL;
+                        v[k] = (uint32_t)n;
+                }
+                if (*p && *p != '\n')
+                        return -EINVAL;
+                out->r[out->n++] = (struct id_range){ v[0], v[1], v[2] };
+        }
+}
+
 /* ---- crun's idmap=... mount option ---------------------------------------- */
 
 /* The option's text goes into one-line messages: quoted, control characters

@@ -94,3 +94,8 @@ bool id_mapping_equal(const struct id_mapping *a, const struct id_mapping *b);
  * The rules found in crun, with their sources, are in idmap.c. */
 int idmap_parse_crun_option(const char *value, const struct id_mapping *container,
                             struct id_mapping *out, const char *where, struct err *e);
+
+/* Parses what the kernel shows in /proc/<pid>/uid_map or gid_map: one
+ * "container host size" line per range, numbers padded with blanks.  An
+ * empty text (maps not written yet) gives an empty map. */
+int idmap_parse_proc(const char *text, struct id_map *out);

@@ -1011,6 +1011,14 @@ static void json_mount(FILE *f, const struct e2e_mount *m)
         json_str(f, m->source);
         fputs(",\"options\":", f);
         json_str_array(f, m->options);
+        if (m->mapping) {
+                unsigned c, h, n;
+
+                cr_assert_eq(sscanf(m->mapping, "%u:%u:%u", &c, &h, &n), 3, "%s", m->mapping);
+                fprintf(f, ",\"uidMappings\":[{\"containerID\":%u,\"hostID\":%u,\"size\":%u}]"
+                        ",\"gidMappings\":[{\"containerID\":%u,\"hostID\":%u,\"size\":%u}]",
+                        c, h, n, c, h, n);
+        }
         fputc('}', f);
 }
 

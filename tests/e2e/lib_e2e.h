@@ -181,6 +181,9 @@ struct e2e_mount {
         const char *type;
         const char *source;
         const char *const *options;     /* NULL-terminated */
+        /* runtime-spec 1.1 uid and gid mappings of the mount's own, the same
+         * for both: "containerID:hostID:size"; NULL for none */
+        const char *mapping;
 };
 
 struct e2e_bundle {

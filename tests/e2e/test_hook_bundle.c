@@ -274,3 +274,36 @@ E2E_TEST(hook_bundle, overlay_rootfs_is_refused_naming_path_and_filesystem_crun)
 {
         overlay_rootfs_is_refused_naming_path_and_filesystem(E2E_CRUN);
 }
+
+/* ---- mappings of a mount's own (runtime-spec 1.1) ------------------------------- */
+
+/* A volume with uidMappings/gidMappings of its own gets a user namespace of
+ * its own from the traced fork: files owned by 1000 on disk, mapped
+ * 1000:100000:65536, show as 0 inside, and what root makes there is owned by
+ * 1000 on disk. */
+static void volume_with_its_own_mappings_uses_them(enum e2e_runtime rt)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        const char *vol = e2e_make_volume("vol");
+        e2e_shift_tree(vol, 1000);
+
+        const struct e2e_mount mounts[] = {
+                { "/vol", "bind", vol, E2E_ARGV("rbind", "rw"), .mapping = "1000:100000:65536" },
+        };
+        struct e2e_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, mounts, 1, E2E_SHOW_AND_WRITE_VOL);
+        e2e_expect_ok(r);
+        const char *mountinfo = e2e_expect_out_prefix(r, "0\n");
+        struct e2e_mount_view *v = e2e_mount_view_parse(mountinfo);
+        cr_assert(e2e_mount_view_only(v, "/vol", mountinfo)->idmapped, "%s", mountinfo);
+        cr_assert_eq(e2e_owner(e2e_strf("%s/new", vol)), 1000, "%s", mountinfo);
+}
+
+E2E_TEST(hook_bundle, volume_with_its_own_mappings_uses_them_runc)
+{
+        volume_with_its_own_mappings_uses_them(E2E_RUNC);
+}
+
+E2E_TEST(hook_bundle, volume_with_its_own_mappings_uses_them_crun)
+{
+        volume_with_its_own_mappings_uses_them(E2E_CRUN);
+}

@@ -232,7 +232,7 @@ static int hook(struct run *r, const char *config_extra, const char *mounts, enu
         cr_assert_geq(pid, 0);
         if (pid == 0) {
                 struct err e = { 0 };
-                int rc = mounts_apply(&r->plan, pidfd, fds, &e);
+                int rc = mounts_apply(&r->plan, pidfd, fds, &r->mi, &e);
 
                 if (rc < 0)
                         (void)!write(err_pipe[1], e.msg, strlen(e.msg));

@@ -752,3 +752,27 @@ Test(crun_option, may_write_over_the_container_mapping_it_reads)
         cr_assert(equal(m.uid, MAP(R(1000, 100000, 1))));
         cr_assert(idmap_equal(&m.gid, &podman_userns.gid));
 }
+
+Test(idmap_proc, kernel_text_with_padding_reads_back)
+{
+        struct id_map m;
+
+        cr_assert_eq(idmap_parse_proc("         0     100000      65536\n     65536    1000000         10\n", &m), 0);
+        cr_assert_eq(m.n, 2);
+        cr_assert_eq(m.r[0].host_id, 100000);
+        cr_assert_eq(m.r[0].size, 65536);
+        cr_assert_eq(m.r[1].container_id, 65536);
+        cr_assert_eq(m.r[1].size, 10);
+}
+
+Test(idmap_proc, empty_text_is_an_empty_map_and_junk_is_refused)
+{
+        struct id_map m;
+
+        cr_assert_eq(idmap_parse_proc("", &m), 0);
+        cr_assert_eq(m.n, 0);
+        cr_assert_eq(idmap_parse_proc("0 100000\n", &m), -EINVAL);
+        cr_assert_eq(idmap_parse_proc("0 100000 65536 7\n", &m), -EINVAL);
+        cr_assert_eq(idmap_parse_proc("0 4294967296 1\n", &m), -EINVAL);
+        cr_assert_eq(idmap_parse_proc("0 x 1\n", &m), -EINVAL);
+}
