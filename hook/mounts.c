@@ -49,6 +49,18 @@ struct ctx {
         bool stale;             /* mounts changed since it was read */
 };
 
+static void free_points(char **points)
+{
+        for (size_t i = 0; points && points[i]; i++)
+                free(points[i]);
+        free(points);
+}
+
+static void free_pointsp(char ***points)
+{
+        free_points(*points);
+}
+
 static int open_in_root(int root_fd, const char *path)
 {
         /* RESOLVE_IN_ROOT: ".." and absolute symlinks stay inside the
@@ -99,15 +111,17 @@ static int fresh_mountinfo(struct ctx *c, struct err *e)
 }
 
 /* The mount table entry of the mount whose root `fd` is, or NULL when `fd`
- * is not the root of a mount (nothing is mounted there).  A mount made since
- * the table was read makes it read again. */
+ * is not the root of a mount (nothing is mounted there).  After a change the
+ * table is read again first: the kernel reuses the ids of unmounted mounts,
+ * so an old table could name another mount. */
 static const struct mountinfo_entry *mount_of(struct ctx *c, int fd, const char *path,
                                               struct err *e, int *r)
 {
-        const struct mountinfo_entry *m;
         struct statx stx;
 
-        *r = 0;
+        *r = fresh_mountinfo(c, e);
+        if (*r < 0)
+                return NULL;
         if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0) {
                 *r = err_sys(e, errno, "statx `%s`", path);
                 return NULL;
@@ -115,14 +129,17 @@ static const struct mountinfo_entry *mount_of(struct ctx *c, int fd, const char 
         if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
             !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
                 return NULL;
-        m = mountinfo_by_id(&c->mi, (int)stx.stx_mnt_id);
-        if (!m && c->stale) {
-                *r = refresh_mountinfo(c, e);
-                if (*r < 0)
-                        return NULL;
-                m = mountinfo_by_id(&c->mi, (int)stx.stx_mnt_id);
-        }
-        return m;
+        return mountinfo_by_id(&c->mi, (int)stx.stx_mnt_id);
+}
+
+/* True when `path` still leads to the root of the mount `id`. */
+static bool path_is_mount(const char *path, int id)
+{
+        _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+        struct statx stx;
+
+        return fd >= 0 && statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) == 0 &&
+               (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) && (int)stx.stx_mnt_id == id;
 }
 
 static int set_attrs(int fd, const char *path, unsigned attrs, unsigned flags, struct err *e)
@@ -167,11 +184,18 @@ static int attach_idmapped(struct ctx *c, int fd, const struct mountinfo_entry *
          * refuses to unmount it (EINVAL) since that would reveal what it
          * covers.  It can only be covered, so the clone is stacked. */
         if (swap && parent && !strstr(parent->optional_fields, "shared:") &&
+            path_is_mount(m->mount_point, m->mount_id) &&
             umount2(m->mount_point, MNT_DETACH | UMOUNT_NOFOLLOW) == 0) {
+                c->stale = true;
                 target = open(m->mount_point, O_PATH | O_CLOEXEC | O_NOFOLLOW);
                 if (target < 0)
                         return err_sys(e, errno, "open `%s`", path);
                 fd = target;
+        } else if (strstr(m->optional_fields, "shared:")) {
+                /* A mount stacked on a shared one is copied to its peers,
+                 * which may be in another namespace. */
+                return err_set(e, EINVAL, "`%s`: the mount is shared (%s); refusing to stack an "
+                               "idmapped mount that would propagate", path, m->optional_fields);
         }
         c->stale = true;
         if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -179,15 +203,37 @@ static int attach_idmapped(struct ctx *c, int fd, const struct mountinfo_entry *
         return 0;
 }
 
+/* The mount points of the mounts right below mount `id`. */
+static int child_points(const struct ctx *c, int id, char ***out, size_t *n, struct err *e)
+{
+        char **points = calloc(c->mi.n + 1, sizeof(*points));
+
+        *n = 0;
+        if (!points)
+                return err_set(e, ENOMEM, "out of memory");
+        for (size_t i = 0; i < c->mi.n; i++) {
+                if (c->mi.e[i].parent_id != id || c->mi.e[i].mount_id == id)
+                        continue;
+                points[*n] = strdup(c->mi.e[i].mount_point);
+                if (!points[(*n)++]) {
+                        free_points(points);
+                        return err_set(e, ENOMEM, "out of memory");
+                }
+        }
+        *out = points;
+        return 0;
+}
+
 /* Idmaps the mount at `fd`; with `recursive`, then every mount below it, top
  * down, since each submount of a detached tree must be idmapped as a tree
- * of its own. */
+ * of its own.  Returns 1 when it replaced the mount, 0 when the runtime had
+ * idmapped it already. */
 static int idmap_mount(struct ctx *c, int fd, const char *path, bool recursive, bool swap,
                        int userns_fd, struct err *e)
 {
         const struct mountinfo_entry *m;
         _cleanup_close_ int top = -EBADF;
-        _cleanup_free_ int *children = NULL;
+        _cleanup_(free_pointsp) char **points = NULL;
         _cleanup_free_ char *point = NULL;
         size_t n = 0;
         int r, id;
@@ -199,48 +245,48 @@ static int idmap_mount(struct ctx *c, int fd, const char *path, bool recursive, 
                 return err_set(e, ENOENT, "idmap `%s`: nothing is mounted there", path);
         if (m->idmapped)
                 return 0;       /* the runtime did it (crun's idmap option) */
-        r = attach_idmapped(c, fd, m, path, swap, userns_fd, e);
-        if (r < 0 || !recursive)
-                return r;
-
         point = strdup(m->mount_point);
         if (!point)
                 return err_set(e, ENOMEM, "out of memory");
-        r = refresh_mountinfo(c, e);
+        r = attach_idmapped(c, fd, m, path, swap, userns_fd, e);
         if (r < 0)
                 return r;
-        top = open(point, O_PATH | O_CLOEXEC);
+        if (!recursive)
+                return 1;
+
+        top = open(point, O_PATH | O_CLOEXEC | O_NOFOLLOW);
         if (top < 0)
                 return err_sys(e, errno, "open `%s`", path);
         m = mount_of(c, top, path, e, &r);
         if (!m)
                 return r < 0 ? r : err_set(e, ENOENT, "idmap `%s`: the clone is gone", path);
         id = m->mount_id;
-        children = calloc(c->mi.n ? c->mi.n : 1, sizeof(*children));
-        if (!children)
-                return err_set(e, ENOMEM, "out of memory");
-        for (size_t i = 0; i < c->mi.n; i++)
-                if (c->mi.e[i].parent_id == id && c->mi.e[i].mount_id != id)
-                        children[n++] = c->mi.e[i].mount_id;
+        r = child_points(c, id, &points, &n, e);
+        if (r < 0)
+                return r;
+        /* By path, not id: ids change as clones are swapped in. */
         for (size_t i = 0; i < n; i++) {
-                const struct mountinfo_entry *child = mountinfo_by_id(&c->mi, children[i]);
-                _cleanup_free_ char *cpath = NULL;
-                _cleanup_close_ int cfd = -EBADF;
+                _cleanup_close_ int cfd = open(points[i], O_PATH | O_CLOEXEC | O_NOFOLLOW);
+                const struct mountinfo_entry *child, *parent;
 
-                if (!child)
+                if (cfd < 0 && errno == ENOENT)
                         continue;
-                cpath = strdup(child->mount_point);
-                if (!cpath)
-                        return err_set(e, ENOMEM, "out of memory");
-                cfd = open(cpath, O_PATH | O_CLOEXEC);
                 if (cfd < 0)
-                        return err_sys(e, errno, "open `%s`", cpath);
-                r = idmap_mount(c, cfd, cpath, true, true, userns_fd, e);
+                        return err_sys(e, errno, "open `%s`", points[i]);
+                child = mount_of(c, cfd, points[i], e, &r);
                 if (r < 0)
                         return r;
-                /* idmap_mount refreshed the table: look ids up again. */
+                parent = mountinfo_by_id(&c->mi, id);
+                /* A submount covered by a sibling is out of reach, in the
+                 * container as here: nothing to map. */
+                if (!child || child->idmapped || !parent || child == parent ||
+                    !mountinfo_is_below(&c->mi, child, parent))
+                        continue;
+                r = idmap_mount(c, cfd, points[i], true, true, userns_fd, e);
+                if (r < 0)
+                        return r;
         }
-        return 0;
+        return 1;
 }
 
 static int replace_rootfs(struct ctx *c, struct err *e)
@@ -264,7 +310,7 @@ static int replace_rootfs(struct ctx *c, struct err *e)
                                m->optional_fields);
         r = idmap_mount(c, c->root_fd, c->p->rootfs, false, false,
                         c->userns_fds[root->mapping_index], e);
-        if (r < 0)
+        if (r <= 0)
                 return r;
         close(c->root_fd);
         c->root_fd = open(c->p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -300,27 +346,21 @@ static int set_attrs_below(struct ctx *c, int id, unsigned attrs, const int *top
 {
         for (size_t i = 0; i < c->mi.n; i++) {
                 const struct mountinfo_entry *m = &c->mi.e[i];
-                _cleanup_close_ int fd = -EBADF;
-                const struct mountinfo_entry *now;
                 int r;
 
                 if (m->parent_id != id || m->mount_id == id ||
                     is_other_config_top(c, m->mount_id, tops, self))
                         continue;
-                if ((m->attrs & attrs) != attrs) {
-                        fd = open(m->mount_point, O_PATH | O_CLOEXEC);
+                /* Only the mount on top of its point is reachable by path; a
+                 * hidden one is out of the container's reach too. */
+                if ((m->attrs & attrs) != attrs && path_is_mount(m->mount_point, m->mount_id)) {
+                        _cleanup_close_ int fd = open(m->mount_point, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+
                         if (fd < 0)
                                 return err_sys(e, errno, "open `%s`", m->mount_point);
-                        now = mount_of(c, fd, m->mount_point, e, &r);
+                        r = set_attrs(fd, m->mount_point, attrs, 0, e);
                         if (r < 0)
                                 return r;
-                        /* Only the mount on top of that point is reachable by
-                         * path; a hidden one is of no consequence. */
-                        if (now && now->mount_id == m->mount_id) {
-                                r = set_attrs(fd, m->mount_point, attrs, 0, e);
-                                if (r < 0)
-                                        return r;
-                        }
                 }
                 r = set_attrs_below(c, m->mount_id, attrs, tops, self, e);
                 if (r < 0)
@@ -329,7 +369,24 @@ static int set_attrs_below(struct ctx *c, int id, unsigned attrs, const int *top
         return 0;
 }
 
-static int carry_over_mounts(struct ctx *c, const bool *replaced, struct err *e)
+/* Opens a config.json destination in the rootfs; -ENOENT when it is not
+ * there.  RESOLVE_IN_ROOT answers EAGAIN when a rename raced a ".." walk. */
+static int open_destination(const struct ctx *c, const char *dest, struct err *e)
+{
+        int fd = open_in_root(c->root_fd, dest);
+
+        if (fd == -EAGAIN)
+                fd = open_in_root(c->root_fd, dest);
+        if (fd < 0 && fd != -ENOENT)
+                return err_sys(e, -fd, "open `%s` in the rootfs", dest);
+        return fd;
+}
+
+/* Sets on every config.json mount the flags it asks for.  Once the hook has
+ * replaced a tree, crun's own later remounts reach the old one only, so this
+ * is done for every mount (not only the replaced ones: a replaced volume
+ * brings mounts nested in it along). */
+static int carry_over_mounts(struct ctx *c, struct err *e)
 {
         const struct plan *p = c->p;
         _cleanup_free_ int *tops = calloc(p->n_mounts ? p->n_mounts : 1, sizeof(int));
@@ -337,17 +394,17 @@ static int carry_over_mounts(struct ctx *c, const bool *replaced, struct err *e)
 
         if (!tops)
                 return err_set(e, ENOMEM, "out of memory");
-        r = fresh_mountinfo(c, e);
-        if (r < 0)
-                return r;
         for (size_t i = 0; i < p->n_mounts; i++) {
-                _cleanup_close_ int fd = open_in_root(c->root_fd, p->mounts[i].destination);
+                _cleanup_close_ int fd = open_destination(c, p->mounts[i].destination, e);
                 const struct mountinfo_entry *m = NULL;
 
                 tops[i] = -1;
-                if (fd >= 0)
-                        m = mount_of(c, fd, p->mounts[i].destination, e, &r);
-                if (fd >= 0 && r < 0)
+                if (fd == -ENOENT)
+                        continue;       /* nothing there: nothing to carry */
+                if (fd < 0)
+                        return fd;
+                m = mount_of(c, fd, p->mounts[i].destination, e, &r);
+                if (r < 0)
                         return r;
                 if (m)
                         tops[i] = m->mount_id;
@@ -355,14 +412,17 @@ static int carry_over_mounts(struct ctx *c, const bool *replaced, struct err *e)
         for (size_t i = 0; i < p->n_mounts; i++) {
                 const struct plan_entry *pe = &p->mounts[i];
                 _cleanup_close_ int fd = -EBADF;
+                bool covered = false;
 
-                if (!c->root_replaced && !replaced[i])
+                /* Of two config.json mounts at one point, the later one is
+                 * on top: its flags are the ones meant for what is seen. */
+                for (size_t j = i + 1; j < p->n_mounts; j++)
+                        covered |= tops[j] == tops[i];
+                if (tops[i] < 0 || covered || (!pe->attrs && !pe->attrs_recursive))
                         continue;
-                if (tops[i] < 0 || (!pe->attrs && !pe->attrs_recursive))
-                        continue;       /* nothing mounted there: nothing to carry */
-                fd = open_in_root(c->root_fd, pe->destination);
+                fd = open_destination(c, pe->destination, e);
                 if (fd < 0)
-                        return err_sys(e, -fd, "open `%s` in the rootfs", pe->destination);
+                        return fd == -ENOENT ? err_set(e, ENOENT, "`%s` vanished", pe->destination) : fd;
                 r = set_attrs(fd, pe->destination, pe->attrs | pe->attrs_recursive, 0, e);
                 if (r < 0)
                         return r;
@@ -454,21 +514,40 @@ static int readonly_paths(struct ctx *c, struct err *e)
         return 0;
 }
 
+/* The mount namespace's inode, seen through /proc/self. */
+static int mntns_ino(const struct ctx *c, ino_t *ino, struct err *e)
+{
+        struct stat st;
+
+        if (fstatat(c->proc_self, "ns/mnt", &st, 0) < 0)
+                return err_sys(e, errno, "stat `/proc/self/ns/mnt`");
+        *ino = st.st_ino;
+        return 0;
+}
+
 static int apply(struct ctx *c, int pidfd, struct err *e)
 {
         const struct plan *p = c->p;
-        _cleanup_free_ bool *replaced = calloc(p->n_mounts ? p->n_mounts : 1, sizeof(bool));
+        bool any_replaced = false;
+        ino_t host_ns, ns;
         int r;
 
-        if (!replaced)
-                return err_set(e, ENOMEM, "out of memory");
         c->proc_self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (c->proc_self < 0)
                 return err_sys(e, errno, "open `/proc/self`");
+        r = mntns_ino(c, &host_ns, e);
+        if (r < 0)
+                return r;
         /* setns through the pidfd: the namespace of exactly the process the
          * state named, even if its pid were reused meanwhile. */
         if (setns(pidfd, CLONE_NEWNS) < 0)
                 return err_sys(e, errno, "enter the container's mount namespace");
+        r = mntns_ino(c, &ns, e);
+        if (r < 0)
+                return r;
+        if (ns == host_ns)
+                return err_set(e, EINVAL, "the container has no mount namespace of its own; "
+                               "refusing to change the host's mounts");
         /* The runtime waits for the hook: the namespace still has the mounts
          * the caller's table shows, unless it has none. */
         if (!c->mi.n) {
@@ -485,21 +564,24 @@ static int apply(struct ctx *c, int pidfd, struct err *e)
                 if (r < 0)
                         return r;
         }
+        any_replaced = c->root_replaced;
         for (size_t i = 0; i < p->n_mounts; i++) {
                 if (!p->mounts[i].idmap)
                         continue;
                 r = replace_mount(c, &p->mounts[i], e);
                 if (r < 0)
                         return r;
-                replaced[i] = true;
+                any_replaced |= r > 0;
         }
+        if (!any_replaced)
+                return 0;
 
         if (c->root_replaced && p->carry_paths) {
                 r = set_attrs(c->root_fd, p->rootfs, p->root.attrs, 0, e);
                 if (r < 0)
                         return r;
         }
-        r = carry_over_mounts(c, replaced, e);
+        r = carry_over_mounts(c, e);
         if (r < 0)
                 return r;
         if (c->root_replaced && p->carry_paths) {

@@ -95,6 +95,7 @@ static void teardown(void)
 TestSuite(mounts, .init = setup, .fini = teardown, .timeout = 60);
 
 struct layout {
+        bool same_namespace;    /* a broken "container" sharing the test's namespace */
         bool rovol_already_ro;  /* runc makes ro binds ro before the hooks; crun after */
         bool vol_already_idmapped;
         bool submount_in_vol;
@@ -141,6 +142,11 @@ static void start_container(const struct layout *l, const struct id_mapping *m)
 
                 close(ready[0]);
                 close(release[1]);
+                if (l->same_namespace) {
+                        must(write(ready[1], "r", 1), "ready");
+                        (void)!read(release[0], &c, 1);
+                        _exit(0);
+                }
                 must(unshare(CLONE_NEWNS), "unshare");
                 must(mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL), "rslave");
                 must(mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL), "bind rootfs");
@@ -434,5 +440,38 @@ Test(mounts, under_runc_root_ro_masks_and_readonly_paths_are_left_to_it)
         cr_assert_null(top(&after, "/proc/keys"));
         cr_assert(top(&after, "/sys")->attrs & MOUNT_ATTR_RDONLY, "per-mount flags are still carried");
         mountinfo_free(&after);
+        release_run(&r);
+}
+
+Test(mounts, config_mount_nested_in_a_replaced_volume_keeps_its_flags)
+{
+        struct layout l = { .submount_in_vol = true };  /* vol/sub rw, as crun leaves it */
+        struct mountinfo after;
+        struct run r = { 0 };
+
+        start_container(&l, NULL);
+        /* The rootfs is left alone; /vol is replaced with /vol/sub inside it,
+         * which crun would make read-only later through a handle on the
+         * replaced tree: the hook must do it. */
+        cr_assert_eq(hook(&r, "", "{\"destination\":\"/vol\",\"type\":\"bind\",\"source\":\"/v\",\"options\":[\"rbind\",\"ridmap\"]},"
+                          "{\"destination\":\"/vol/sub\",\"type\":\"bind\",\"source\":\"/s\",\"options\":[\"bind\",\"ro\",\"nosuid\"]}",
+                          ACTIVATION_FALSE), 0, "%s", r.errmsg);
+        container_mounts(&after);
+        cr_assert(top(&after, "/vol/sub")->idmapped);
+        cr_assert_eq(top(&after, "/vol/sub")->attrs & (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID),
+                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, "config.json asks ro,nosuid");
+        mountinfo_free(&after);
+        release_run(&r);
+}
+
+Test(mounts, container_sharing_the_hooks_mount_namespace_is_refused)
+{
+        struct layout l = { .same_namespace = true };
+        struct run r = { 0 };
+
+        start_container(&l, NULL);
+        cr_assert_neq(hook(&r, "", vol_idmap, ACTIVATION_TRUE), 0);
+        cr_assert(strstr(r.errmsg, "no mount namespace of its own"), "%s", r.errmsg);
+        assert_host_namespace_unchanged();
         release_run(&r);
 }
