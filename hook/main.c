@@ -28,7 +28,17 @@ static const char usage[] =
  * the line also goes to syslog, where there is one. */
 static void report(const struct err *e)
 {
-        const char *msg = e->msg[0] ? e->msg : "failed";
+        char msg[sizeof(e->msg) * 4];
+        size_t n = 0;
+
+        /* One line, whatever paths from config.json or the mount table
+         * hold: control characters are escaped. */
+        for (const unsigned char *p = (const unsigned char *)e->msg; *p && n + 5 < sizeof(msg); p++)
+                n += (size_t)(*p < 0x20 || *p == 0x7f ? snprintf(msg + n, 5, "\\x%02x", *p)
+                                                      : snprintf(msg + n, 2, "%c", *p));
+        if (!n)
+                n = (size_t)snprintf(msg, sizeof(msg), "failed");
+        msg[n] = '\0';
 
         fprintf(stderr, "oci-idmap-hook: %s\n", msg);
         openlog("oci-idmap-hook", LOG_PID, LOG_DAEMON);
@@ -95,6 +105,8 @@ static int cmd_plan(int argc, char **argv)
                         json = true;
                         break;
                 case 'r':
+                        if (strcmp(optarg, "runc") != 0 && strcmp(optarg, "crun") != 0)
+                                return usage_error("plan: --runtime: \"%s\" is not runc or crun", optarg);
                         runtime = optarg;
                         break;
                 default:

@@ -144,7 +144,11 @@ static bool path_is_mount(const char *path, int id)
 
 static int set_attrs(int fd, const char *path, unsigned attrs, unsigned flags, struct err *e)
 {
-        struct mount_attr attr = { .attr_set = attrs };
+        /* The atime mode is one field: setting one clears the others. */
+        struct mount_attr attr = {
+                .attr_set = attrs,
+                .attr_clr = attrs & MOUNT_ATTR__ATIME ? MOUNT_ATTR__ATIME : 0,
+        };
 
         if (!attrs)
                 return 0;

@@ -1,6 +1,7 @@
 /* The hook's flow: read, decide, then (only then) act. */
 #include "run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -52,23 +53,49 @@ static struct rootfs_owner rootfs_owner(const char *rootfs)
         return o;
 }
 
-/* runc applies root.readonly, masked and read-only paths after the hooks
- * by path, so they reach the replaced rootfs; crun does not (plan.h).  The
- * runtime is the process that runs the hook. */
-static bool runtime_is_runc(pid_t runtime)
+/* Whether the runtime will apply root.readonly, the masked and the
+ * read-only paths after the hooks by path, reaching the replaced rootfs
+ * (runc), or through handles on the old tree (crun; plan.h).  Judged by what
+ * the runtime does, not by its name: crun's container init holds O_PATH fds
+ * on the rootfs mount at this point, runc's holds none.  Without such a
+ * handle, only a state in runc's exact form ("creating", no "root") is taken
+ * for runc: when unsure the hook carries them itself, which fails loudly
+ * under runc rather than silently under crun. */
+static bool runtime_applies_paths(const struct inputs *in)
 {
-        char link[64], exe[4096];
-        const char *base;
-        ssize_t n;
+        const struct mountinfo_entry *root = mountinfo_top(&in->mountinfo, in->config.rootfs);
+        _cleanup_close_ int fdinfo = -EBADF;
+        DIR *dir;
+        struct dirent *d;
+        bool handle = false;
 
-        snprintf(link, sizeof(link), "/proc/%d/exe", (int)runtime);
-        n = readlink(link, exe, sizeof(exe) - 1);
-        if (n <= 0)
+        if (!root || in->procdir < 0)
                 return false;
-        exe[n] = '\0';
-        base = strrchr(exe, '/');
-        base = base ? base + 1 : exe;
-        return strncmp(base, "runc", 4) == 0;
+        fdinfo = openat(in->procdir, "fdinfo", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fdinfo < 0)
+                return false;
+        dir = fdopendir(TAKE_FD(fdinfo));
+        if (!dir)
+                return false;
+        while (!handle && (d = readdir(dir))) {
+                _cleanup_close_ int fd = -EBADF;
+                char buf[512], *at;
+                ssize_t n;
+
+                if (d->d_name[0] == '.')
+                        continue;
+                fd = openat(dirfd(dir), d->d_name, O_RDONLY | O_CLOEXEC);
+                n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+                if (n <= 0)
+                        continue;
+                buf[n] = '\0';
+                at = strstr(buf, "mnt_id:");
+                handle = at && atoi(at + 7) == root->mount_id;
+        }
+        closedir(dir);
+        if (handle)
+                return false;
+        return in->state.status && strcmp(in->state.status, "creating") == 0 && !in->state.root;
 }
 
 static int make_plan(struct inputs *in, const struct annotations *state_annotations,
@@ -235,7 +262,7 @@ static int run(struct inputs *in, const char *stage, int state_fd, struct err *e
         if (oci_state_read_fd(state_fd, &in->state, e) < 0)
                 return EXIT_BAD_INPUT;
         if (oci_config_load(in->state.bundle, &in->config, e) < 0)
-                return EXIT_BAD_INPUT;
+                return oci_config_probe_userns(in->state.bundle) ? EXIT_BAD_INPUT : EXIT_OK;
         /* Installed for every container: most need nothing, so leave early. */
         if (!in->config.has_userns || !in->config.has_idmap)
                 return EXIT_OK;
@@ -250,7 +277,7 @@ static int run(struct inputs *in, const char *stage, int state_fd, struct err *e
                 return EXIT_BAD_INPUT;
         if (r < 0)
                 return EXIT_FAILED;
-        if (make_plan(in, &in->state.annotations, runtime_is_runc(getppid()), e) < 0)
+        if (make_plan(in, &in->state.annotations, runtime_applies_paths(in), e) < 0)
                 return EXIT_BAD_INPUT;
         if (!plan_has_work(&in->plan))
                 return EXIT_OK;

@@ -9,6 +9,8 @@
 #include "cleanup.h"
 #include "json.h"
 
+#include <yajl/yajl_tree.h>
+
 /* ---- paths ---- */
 
 /* Appends the components of `path` to the absolute path in out[0..*o),
@@ -424,6 +426,38 @@ int oci_config_load(const char *bundle, struct oci_config *out, struct err *e)
         if (r < 0)
                 return err_sys(e, -r, "read `%s`", path);
         return oci_config_parse(buf, len, bundle, "config.json", out, e);
+}
+
+bool oci_config_probe_userns(const char *bundle)
+{
+        const char *ns_path[] = { "linux", "namespaces", NULL };
+        const char *map_path[] = { "linux", "uidMappings", NULL };
+        const char *type_path[] = { "type", NULL };
+        _cleanup_free_ char *path = NULL, *buf = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        yajl_val root, ns, maps;
+        bool userns = false;
+        size_t len;
+
+        if (asprintf(&path, "%s/config.json", bundle) < 0)
+                return true;    /* cannot tell: assume it does */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || read_input_fd(fd, OCI_CONFIG_MAX, &buf, &len) < 0)
+                return true;
+        root = yajl_tree_parse(buf, NULL, 0);
+        if (!root)
+                return false;   /* not JSON at all: the runtime refuses it itself */
+        ns = yajl_tree_get(root, ns_path, yajl_t_array);
+        maps = yajl_tree_get(root, map_path, yajl_t_array);
+        for (size_t i = 0; ns && i < YAJL_GET_ARRAY(ns)->len; i++) {
+                yajl_val t = yajl_tree_get(YAJL_GET_ARRAY(ns)->values[i], type_path, yajl_t_string);
+                const char *type = t ? YAJL_GET_STRING(t) : NULL;
+
+                userns |= type && strcmp(type, "user") == 0;
+        }
+        userns = userns && maps && YAJL_GET_ARRAY(maps)->len > 0;
+        yajl_tree_free(root);
+        return userns;
 }
 
 static void free_strv(char **v, size_t n)

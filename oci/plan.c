@@ -9,7 +9,6 @@
 
 #include "cleanup.h"
 
-#define CARRY_ATTRS (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
 
 const char *plan_reason_str(enum plan_reason r)
 {
@@ -127,19 +126,32 @@ static char *join_in_root(const char *rootfs, const char *dest)
         return out;
 }
 
-/* Applies the options that change ro/nosuid/nodev/noexec in order, as
- * mount(8) does: a later "rw" undoes an earlier "ro".  The r-prefixed forms
- * (rro, rnosuid, ...) are runc's and crun's recursive variants. */
+/* Applies the options that change a mount's flags in order, as mount(8)
+ * does: a later "rw" undoes an earlier "ro".  The r-prefixed forms (rro,
+ * rnosuid, ...) are runc's and crun's recursive variants.  The atime modes
+ * are one setting: each replaces the others. */
 static void option_attrs(const struct oci_mount *m, plan_attrs *top, plan_attrs *rec)
 {
         static const struct {
-                const char *set, *clear;
-                unsigned attr;
+                const char *name;
+                unsigned set, clear;
         } table[] = {
-                { "ro", "rw", MOUNT_ATTR_RDONLY },
-                { "nosuid", "suid", MOUNT_ATTR_NOSUID },
-                { "nodev", "dev", MOUNT_ATTR_NODEV },
-                { "noexec", "exec", MOUNT_ATTR_NOEXEC },
+                { "ro", MOUNT_ATTR_RDONLY, 0 },
+                { "rw", 0, MOUNT_ATTR_RDONLY },
+                { "nosuid", MOUNT_ATTR_NOSUID, 0 },
+                { "suid", 0, MOUNT_ATTR_NOSUID },
+                { "nodev", MOUNT_ATTR_NODEV, 0 },
+                { "dev", 0, MOUNT_ATTR_NODEV },
+                { "noexec", MOUNT_ATTR_NOEXEC, 0 },
+                { "exec", 0, MOUNT_ATTR_NOEXEC },
+                { "noatime", MOUNT_ATTR_NOATIME, MOUNT_ATTR_STRICTATIME },
+                { "strictatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR_NOATIME },
+                { "relatime", 0, MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME },
+                { "atime", 0, MOUNT_ATTR_NOATIME },
+                { "nodiratime", MOUNT_ATTR_NODIRATIME, 0 },
+                { "diratime", 0, MOUNT_ATTR_NODIRATIME },
+                { "nosymfollow", MOUNT_ATTR_NOSYMFOLLOW, 0 },
+                { "symfollow", 0, MOUNT_ATTR_NOSYMFOLLOW },
         };
 
         *top = *rec = 0;
@@ -149,15 +161,11 @@ static void option_attrs(const struct oci_mount *m, plan_attrs *top, plan_attrs 
 
                 for (int pass = 0; pass < 2; pass++) {
                         for (size_t k = 0; k < ARRAY_SIZE(table); k++) {
-                                if (strcmp(o, table[k].set) == 0) {
-                                        *top |= table[k].attr;
-                                        if (recursive)
-                                                *rec |= table[k].attr;
-                                } else if (strcmp(o, table[k].clear) == 0) {
-                                        *top &= ~table[k].attr;
-                                        if (recursive)
-                                                *rec &= ~table[k].attr;
-                                }
+                                if (strcmp(o, table[k].name) != 0)
+                                        continue;
+                                *top = (*top & ~table[k].clear) | table[k].set;
+                                if (recursive)
+                                        *rec = (*rec & ~table[k].clear) | table[k].set;
                         }
                         /* second pass: "rro" and friends, recursive */
                         if (o[0] != 'r' || o[1] == '\0')

@@ -41,7 +41,8 @@ enum plan_reason {
 
 const char *plan_reason_str(enum plan_reason r);
 
-/* MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC */
+/* MOUNT_ATTR_RDONLY, NOSUID, NODEV, NOEXEC, the atime mode (NOATIME or
+ * STRICTATIME; neither is relatime), NODIRATIME, NOSYMFOLLOW */
 typedef unsigned plan_attrs;
 
 struct plan_entry {

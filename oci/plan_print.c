@@ -14,6 +14,10 @@ static const struct {
         { MOUNT_ATTR_NOSUID, "nosuid" },
         { MOUNT_ATTR_NODEV, "nodev" },
         { MOUNT_ATTR_NOEXEC, "noexec" },
+        { MOUNT_ATTR_NOATIME, "noatime" },
+        { MOUNT_ATTR_STRICTATIME, "strictatime" },
+        { MOUNT_ATTR_NODIRATIME, "nodiratime" },
+        { MOUNT_ATTR_NOSYMFOLLOW, "nosymfollow" },
 };
 
 static void format_attrs(plan_attrs a, char *buf, size_t len)
@@ -21,7 +25,7 @@ static void format_attrs(plan_attrs a, char *buf, size_t len)
         size_t used = 0;
 
         buf[0] = '\0';
-        for (size_t i = 0; i < sizeof(attr_names) / sizeof(attr_names[0]); i++)
+        for (size_t i = 0; i < sizeof(attr_names) / sizeof(attr_names[0]) && used < len; i++)
                 if (a & attr_names[i].attr)
                         used += (size_t)snprintf(buf + used, len - used, "%s%s",
                                                  used ? "," : "", attr_names[i].name);
@@ -31,7 +35,7 @@ static void format_attrs(plan_attrs a, char *buf, size_t len)
 
 static void print_entry(const struct plan_entry *pe, const char *label, FILE *f)
 {
-        char attrs[64], rec[64];
+        char attrs[128], rec[128];
 
         fprintf(f, "%s %s", label, pe->destination);
         if (pe->type || pe->fstype)

@@ -254,3 +254,31 @@ Test(cli, plan_with_a_missing_mountinfo_names_it)
         cr_assert_eq(res.status, 3);
         assert_one_line_error(&res, "/nonexistent/mi");
 }
+
+/* Installed for every container, the hook must not fail one it has no
+ * business with because it reads JSON more strictly than the runtime. */
+Test(cli, config_it_refuses_without_user_namespace_is_not_its_business)
+{
+        struct result res;
+
+        write_file(bundle, "config.json", "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
+                   "\"mounts\":[{\"destination\":\"tmp\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}],"
+                   "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"namespaces\":[{\"type\":\"pid\"}]}}");
+        run(&res, state_for(bundle, 1), (char *[]){ "oci-idmap-hook", "createRuntime", NULL });
+        cr_assert_eq(res.status, 0, "stderr: %s", res.err);
+        cr_assert_str_eq(res.err, "");
+}
+
+Test(cli, config_it_refuses_with_user_namespace_is_refused)
+{
+        struct result res;
+
+        write_file(bundle, "config.json", "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
+                   "\"mounts\":[{\"destination\":\"tmp\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}],"
+                   "\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"
+                   "\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
+                   "\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]}}");
+        run(&res, state_for(bundle, 1), (char *[]){ "oci-idmap-hook", "createRuntime", NULL });
+        cr_assert_eq(res.status, 3);
+        assert_one_line_error(&res, "mounts[0].destination");
+}

@@ -489,3 +489,17 @@ Test(plan_sample, under_other_runtimes_the_hook_carries_the_paths)
         cr_assert(fx.plan.carry_paths);
         release(&fx);
 }
+
+Test(plan_crafted, atime_mode_and_nosymfollow_are_carried_and_the_last_atime_mode_wins)
+{
+        struct fixture fx = { 0 };
+
+        cr_assert_eq(crafted(&fx, "{\"destination\":\"/a\",\"type\":\"bind\",\"source\":\"/s\",\"options\":[\"ro\",\"noatime\",\"nosymfollow\"]},"
+                             "{\"destination\":\"/b\",\"type\":\"bind\",\"source\":\"/s\",\"options\":[\"noatime\",\"strictatime\",\"nodiratime\"]},"
+                             "{\"destination\":\"/c\",\"type\":\"bind\",\"source\":\"/s\",\"options\":[\"strictatime\",\"relatime\"]}",
+                             userns_linux, NULL, owned_by_root, ACTIVATION_AUTO), 0);
+        cr_assert_eq(fx.plan.mounts[0].attrs, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOATIME | MOUNT_ATTR_NOSYMFOLLOW);
+        cr_assert_eq(fx.plan.mounts[1].attrs, MOUNT_ATTR_STRICTATIME | MOUNT_ATTR_NODIRATIME);
+        cr_assert_eq(fx.plan.mounts[2].attrs, 0, "relatime is the kernel's default: nothing to set");
+        release(&fx);
+}
