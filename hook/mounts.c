@@ -392,51 +392,55 @@ static int open_destination(const struct ctx *c, const char *dest, struct err *e
  * brings mounts nested in it along). */
 static int carry_over_mounts(struct ctx *c, struct err *e)
 {
+        const unsigned seen = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
         const struct plan *p = c->p;
-        _cleanup_free_ int *tops = calloc(p->n_mounts ? p->n_mounts : 1, sizeof(int));
-        int r;
+        size_t n = p->n_mounts;
+        _cleanup_free_ int *tops = calloc(n ? n : 1, sizeof(int));
+        _cleanup_free_ int *fds = calloc(n ? n : 1, sizeof(int));
+        _cleanup_free_ const struct mountinfo_entry **mounts = calloc(n ? n : 1, sizeof(*mounts));
+        int r = 0;
 
-        if (!tops)
+        if (!tops || !fds || !mounts)
                 return err_set(e, ENOMEM, "out of memory");
-        for (size_t i = 0; i < p->n_mounts; i++) {
-                _cleanup_close_ int fd = open_destination(c, p->mounts[i].destination, e);
-                const struct mountinfo_entry *m = NULL;
-
+        for (size_t i = 0; i < n; i++)
+                fds[i] = -EBADF;
+        for (size_t i = 0; r >= 0 && i < n; i++) {
                 tops[i] = -1;
-                if (fd == -ENOENT)
+                fds[i] = open_destination(c, p->mounts[i].destination, e);
+                if (fds[i] == -ENOENT)
                         continue;       /* nothing there: nothing to carry */
-                if (fd < 0)
-                        return fd;
-                m = mount_of(c, fd, p->mounts[i].destination, e, &r);
-                if (r < 0)
-                        return r;
-                if (m)
-                        tops[i] = m->mount_id;
+                if (fds[i] < 0) {
+                        r = fds[i];
+                        break;
+                }
+                /* Only the first call can read the table again: nothing
+                 * changes the mounts in between, so the entries stay valid. */
+                mounts[i] = mount_of(c, fds[i], p->mounts[i].destination, e, &r);
+                if (mounts[i])
+                        tops[i] = mounts[i]->mount_id;
         }
-        for (size_t i = 0; i < p->n_mounts; i++) {
+        for (size_t i = 0; r >= 0 && i < n; i++) {
                 const struct plan_entry *pe = &p->mounts[i];
-                _cleanup_close_ int fd = -EBADF;
+                unsigned attrs = pe->attrs | pe->attrs_recursive;
                 bool covered = false;
 
                 /* Of two config.json mounts at one point, the later one is
                  * on top: its flags are the ones meant for what is seen. */
-                for (size_t j = i + 1; j < p->n_mounts; j++)
+                for (size_t j = i + 1; j < n; j++)
                         covered |= tops[j] == tops[i];
-                if (tops[i] < 0 || covered || (!pe->attrs && !pe->attrs_recursive))
+                if (tops[i] < 0 || covered || !attrs)
                         continue;
-                fd = open_destination(c, pe->destination, e);
-                if (fd < 0)
-                        return fd == -ENOENT ? err_set(e, ENOENT, "`%s` vanished", pe->destination) : fd;
-                r = set_attrs(fd, pe->destination, pe->attrs | pe->attrs_recursive, 0, e);
-                if (r < 0)
-                        return r;
-                if (pe->attrs_recursive) {
+                /* The mount table shows ro/nosuid/nodev/noexec: no call when
+                 * they are all there is to set and are set already. */
+                if ((attrs & ~seen) || (mounts[i]->attrs & attrs) != attrs)
+                        r = set_attrs(fds[i], pe->destination, attrs, 0, e);
+                if (r >= 0 && pe->attrs_recursive)
                         r = set_attrs_below(c, tops[i], pe->attrs_recursive, tops, i, e);
-                        if (r < 0)
-                                return r;
-                }
         }
-        return 0;
+        for (size_t i = 0; i < n; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        return r;
 }
 
 static int mask_dir(int target, const char *path, struct err *e)
