@@ -324,12 +324,7 @@ static int plan_mount(const struct plan_input *in, struct plan *p, size_t i, str
         const struct mountinfo_entry *mi;
         int r;
 
-        pe->destination = m->destination;
-        pe->type = m->type;
-        pe->config_index = i;
-        pe->mapping_index = -1;
-        carry_attrs(m, &pe->attrs, &pe->attrs_recursive);
-
+        /* destination, type and flags were filled in by plan_build */
         mi = lookup(in, m->destination, e, &r);
         if (r < 0)
                 return r;
