@@ -63,6 +63,7 @@
 #include "oci/mountinfo.h"
 #include "oci/plan.h"
 #include "oci/state.h"
+#include "tests/support/oci_bundle.h"
 
 #define DEFAULT_SAMPLE "tests/fixtures/podman-4.3.1/crun"
 
@@ -231,22 +232,6 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 static void remove_tree(const char *dir)
 {
         nftw(dir, remove_entry, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-}
-
-static void json_str(FILE *f, const char *s)
-{
-        fputc('"', f);
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-
-                if (c == '"' || c == '\\')
-                        fprintf(f, "\\%c", c);
-                else if (c < 0x20)
-                        fprintf(f, "\\u%04x", c);
-                else
-                        fputc(c, f);
-        }
-        fputc('"', f);
 }
 
 /* ---- statistics ----------------------------------------------------------- */
@@ -649,18 +634,18 @@ static void write_state(const char *path, const struct sample *s, const char *bu
                 die("out of memory");
         /* crun's shape (tests/fixtures/podman-4.3.1/crun/state-createRuntime.json). */
         fputs("{\"ociVersion\":\"1.0\",\"id\":", f);
-        json_str(f, s->state.id);
+        json_write_string(f, s->state.id);
         fprintf(f, ",\"pid\":%d,\"root\":", (int)pid);
-        json_str(f, s->rootfs);
+        json_write_string(f, s->rootfs);
         fputs(",\"bundle\":", f);
-        json_str(f, bundle);
+        json_write_string(f, bundle);
         fputs(",\"status\":\"created\",\"annotations\":{", f);
         for (size_t i = 0; i < s->state.annotations.n; i++) {
                 if (i)
                         fputc(',', f);
-                json_str(f, s->state.annotations.items[i].key);
+                json_write_string(f, s->state.annotations.items[i].key);
                 fputc(':', f);
-                json_str(f, s->state.annotations.items[i].value);
+                json_write_string(f, s->state.annotations.items[i].value);
         }
         fputs("}}", f);
         fclose(f);
@@ -1262,32 +1247,6 @@ static void print_stages(const struct series *st, const struct whole_run *w, boo
 
 /* ---- (b) container start -------------------------------------------------- */
 
-static const char *const podman_caps[] = {
-        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-        "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID",
-        "CAP_SYS_CHROOT", NULL,
-};
-static const char *const podman_masked[] = {
-        "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
-        "/sys/fs/selinux", "/sys/dev/block", NULL,
-};
-static const char *const podman_readonly[] = {
-        "/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-        "/proc/sysrq-trigger", NULL,
-};
-
-static void json_str_array(FILE *f, const char *const *v)
-{
-        fputc('[', f);
-        for (size_t i = 0; v[i]; i++) {
-                if (i)
-                        fputc(',', f);
-                json_str(f, v[i]);
-        }
-        fputc(']', f);
-}
-
 static void make_busybox_rootfs(const char *rootfs)
 {
         static const char *const dirs[] = {
@@ -1317,65 +1276,25 @@ static void make_busybox_rootfs(const char *rootfs)
         }
 }
 
-/* A bundle as `runc spec` writes it, for root with a user namespace
- * 0:100000:65536 on a root-owned rootfs, as podman would run it. */
+/* A bundle as podman would run it: root, a user namespace
+ * 0:100000:65536 on a root-owned rootfs. */
 static void write_start_config(const char *bundle, const char *rootfs, const char *const *args,
                                const char *hook, const char *cgroup)
 {
-        _cleanup_free_ char *text = NULL;
         _cleanup_free_ char *path = strf("%s/config.json", bundle);
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
+        const struct bundle_config c = {
+                .rootfs = rootfs,
+                .args = args,
+                .hostname = "bench",
+                .host_base = HOST_BASE,
+                .hook = hook,
+                .cgroups_path = cgroup,
+        };
+        struct err e = { 0 };
 
-        if (!f)
-                die("out of memory");
-        fputs("{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":false,"
-              "\"user\":{\"uid\":0,\"gid\":0},\"args\":", f);
-        json_str_array(f, args);
-        fputs(",\"env\":[\"PATH=/bin\",\"HOME=/root\"],\"cwd\":\"/\",\"capabilities\":{"
-              "\"bounding\":", f);
-        json_str_array(f, podman_caps);
-        fputs(",\"effective\":", f);
-        json_str_array(f, podman_caps);
-        fputs(",\"permitted\":", f);
-        json_str_array(f, podman_caps);
-        fputs("},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],"
-              "\"noNewPrivileges\":true},\"root\":{\"path\":", f);
-        json_str(f, rootfs);
-        fputs(",\"readonly\":false},\"hostname\":\"bench\",\"mounts\":["
-              "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
-              "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
-              "\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
-              "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\","
-              "\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]},"
-              "{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\","
-              "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},"
-              "{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\","
-              "\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
-              "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\","
-              "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
-              "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\","
-              "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}]", f);
-        if (hook) {
-                fputs(",\"hooks\":{\"createRuntime\":[{\"path\":", f);
-                json_str(f, hook);
-                fputs(",\"args\":[\"oci-idmap-hook\",\"createRuntime\"]}]}", f);
-        }
-        fprintf(f, ",\"linux\":{"
-                "\"uidMappings\":[{\"containerID\":0,\"hostID\":%u,\"size\":65536}],"
-                "\"gidMappings\":[{\"containerID\":0,\"hostID\":%u,\"size\":65536}],"
-                "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},"
-                "{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"user\"}],\"cgroupsPath\":",
-                HOST_BASE, HOST_BASE);
-        json_str(f, cgroup);
-        fputs(",\"maskedPaths\":", f);
-        json_str_array(f, podman_masked);
-        fputs(",\"readonlyPaths\":", f);
-        json_str_array(f, podman_readonly);
-        fputs("}}\n", f);
-        fclose(f);
         mkdir_p(bundle, 0755);
-        write_file(path, text, 0644);
+        if (bundle_write_config(path, &c, &e) < 0)
+                die("%s", e.msg);
 }
 
 /* Per runtime: no hook; /bin/true as the hook (what running any hook costs

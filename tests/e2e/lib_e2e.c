@@ -3,6 +3,7 @@
 
 #include "oci/cleanup.h"
 #include "oci/mountinfo.h"
+#include "tests/support/oci_bundle.h"
 
 #include <criterion/criterion.h>
 #include <ctype.h>
@@ -975,146 +976,40 @@ struct e2e_result *e2e_podman_run(const struct e2e_podman *c)
 
 /* ---- bundles ------------------------------------------------------------------ */
 
-static void json_str(FILE *f, const char *s)
+/* The test's own mounts in the shared writer's form; lives until teardown. */
+static const struct bundle_mount *bundle_mounts(const struct e2e_bundle *b)
 {
-        fputc('"', f);
-        for (; *s; s++) {
-                unsigned char c = *s;
-                if (c == '"' || c == '\\')
-                        fprintf(f, "\\%c", c);
-                else if (c < 0x20)
-                        fprintf(f, "\\u%04x", c);
-                else
-                        fputc(c, f);
-        }
-        fputc('"', f);
+        struct bundle_mount *m = keep(calloc(b->n_mounts + 1, sizeof(*m)));
+
+        for (size_t i = 0; i < b->n_mounts; i++)
+                m[i] = (struct bundle_mount){
+                        .destination = b->mounts[i].destination,
+                        .type = b->mounts[i].type,
+                        .source = b->mounts[i].source,
+                        .options = b->mounts[i].options,
+                        .mapping = b->mounts[i].mapping,
+                };
+        return m;
 }
-
-static void json_str_array(FILE *f, const char *const *v)
-{
-        fputc('[', f);
-        for (size_t i = 0; v && v[i]; i++) {
-                if (i)
-                        fputc(',', f);
-                json_str(f, v[i]);
-        }
-        fputc(']', f);
-}
-
-static void json_mount(FILE *f, const struct e2e_mount *m)
-{
-        fputs("{\"destination\":", f);
-        json_str(f, m->destination);
-        fputs(",\"type\":", f);
-        json_str(f, m->type);
-        fputs(",\"source\":", f);
-        json_str(f, m->source);
-        fputs(",\"options\":", f);
-        json_str_array(f, m->options);
-        if (m->mapping) {
-                unsigned c, h, n;
-
-                cr_assert_eq(sscanf(m->mapping, "%u:%u:%u", &c, &h, &n), 3, "%s", m->mapping);
-                fprintf(f, ",\"uidMappings\":[{\"containerID\":%u,\"hostID\":%u,\"size\":%u}]"
-                        ",\"gidMappings\":[{\"containerID\":%u,\"hostID\":%u,\"size\":%u}]",
-                        c, h, n, c, h, n);
-        }
-        fputc('}', f);
-}
-
-/* What podman 4.3.1 gives a container (tests/fixtures/podman-4.3.1). */
-static const char *const podman_caps[] = {
-        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-        "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID",
-        "CAP_SYS_CHROOT", NULL,
-};
-static const char *const podman_masked[] = {
-        "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
-        "/sys/fs/selinux", "/sys/dev/block", NULL,
-};
-static const char *const podman_readonly[] = {
-        "/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-        "/proc/sysrq-trigger", NULL,
-};
-static const struct e2e_mount standard_mounts[] = {
-        { "/proc", "proc", "proc", E2E_ARGV("nosuid", "noexec", "nodev") },
-        { "/dev", "tmpfs", "tmpfs",
-          E2E_ARGV("nosuid", "noexec", "strictatime", "mode=755", "size=65536k") },
-        { "/dev/pts", "devpts", "devpts",
-          E2E_ARGV("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5") },
-        { "/dev/shm", "tmpfs", "shm",
-          E2E_ARGV("nosuid", "noexec", "nodev", "mode=1777", "size=65536k") },
-        { "/dev/mqueue", "mqueue", "mqueue", E2E_ARGV("nosuid", "noexec", "nodev") },
-        { "/sys", "sysfs", "sysfs", E2E_ARGV("nosuid", "noexec", "nodev", "ro") },
-        { "/sys/fs/cgroup", "cgroup", "cgroup",
-          E2E_ARGV("rprivate", "nosuid", "noexec", "nodev", "relatime", "ro") },
-};
 
 static void write_config(const char *path, const struct e2e_bundle *b, const char *id)
 {
-        unsigned base = b->host_base ? b->host_base : E2E_HOST_BASE;
-        char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
+        const struct bundle_config c = {
+                .rootfs = b->rootfs,
+                .readonly_root = b->readonly_root,
+                .args = b->args,
+                .hostname = "e2e",
+                .host_base = b->host_base ? b->host_base : E2E_HOST_BASE,
+                .mounts = bundle_mounts(b),
+                .n_mounts = b->n_mounts,
+                .annotations = b->annotations,
+                .hook = b->hook == E2E_WITH_HOOK ? HOOK_BIN : NULL,
+                .cgroups_path = e2e_strf("/%s/%s", cgroup_name, id),
+                .no_masks = b->no_masks,
+        };
+        struct err e = { 0 };
 
-        fputs("{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":false,"
-              "\"user\":{\"uid\":0,\"gid\":0},\"args\":", f);
-        json_str_array(f, b->args);
-        fputs(",\"env\":[\"PATH=/bin\",\"HOME=/root\"],\"cwd\":\"/\",\"capabilities\":{"
-              "\"bounding\":", f);
-        json_str_array(f, podman_caps);
-        fputs(",\"effective\":", f);
-        json_str_array(f, podman_caps);
-        fputs(",\"permitted\":", f);
-        json_str_array(f, podman_caps);
-        fputs("},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024},"
-              "{\"type\":\"RLIMIT_NPROC\",\"hard\":1024,\"soft\":1024}]},", f);
-        fputs("\"root\":{\"path\":", f);
-        json_str(f, b->rootfs);
-        fprintf(f, ",\"readonly\":%s},\"hostname\":\"e2e\",\"mounts\":[",
-                b->readonly_root ? "true" : "false");
-        for (size_t i = 0; i < ARRAY_SIZE(standard_mounts); i++) {
-                if (i)
-                        fputc(',', f);
-                json_mount(f, &standard_mounts[i]);
-        }
-        for (size_t i = 0; i < b->n_mounts; i++) {
-                fputc(',', f);
-                json_mount(f, &b->mounts[i]);
-        }
-        fputs("],\"annotations\":{", f);
-        for (size_t i = 0; b->annotations && b->annotations[i]; i += 2) {
-                cr_assert_not_null(b->annotations[i + 1], "annotation without a value");
-                if (i)
-                        fputc(',', f);
-                json_str(f, b->annotations[i]);
-                fputc(':', f);
-                json_str(f, b->annotations[i + 1]);
-        }
-        fputc('}', f);
-        if (b->hook == E2E_WITH_HOOK) {
-                fputs(",\"hooks\":{\"createRuntime\":[{\"path\":", f);
-                json_str(f, HOOK_BIN);
-                fputs(",\"args\":[\"oci-idmap-hook\",\"createRuntime\"]}]}", f);
-        }
-        fprintf(f, ",\"linux\":{"
-                "\"uidMappings\":[{\"containerID\":0,\"hostID\":%u,\"size\":65536}],"
-                "\"gidMappings\":[{\"containerID\":0,\"hostID\":%u,\"size\":65536}],"
-                "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},"
-                "{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"user\"}],"
-                "\"cgroupsPath\":", base, base);
-        json_str(f, e2e_strf("/%s/%s", cgroup_name, id));
-        if (!b->no_masks) {
-                fputs(",\"maskedPaths\":", f);
-                json_str_array(f, podman_masked);
-                fputs(",\"readonlyPaths\":", f);
-                json_str_array(f, podman_readonly);
-        }
-        fputs("}}\n", f);
-        fclose(f);
-        keep(text);
-        e2e_write_file(path, text);
+        cr_assert_eq(bundle_write_config(path, &c, &e), 0, "%s", e.msg);
 }
 
 struct e2e_result *e2e_bundle_run(const struct e2e_bundle *b)
@@ -1124,8 +1019,6 @@ struct e2e_result *e2e_bundle_run(const struct e2e_bundle *b)
         const char *bundle = e2e_strf("%s/bundles/%s", WORK_DIR, id);
         const char *state = e2e_strf("%s/%s-state", WORK_DIR, rt);
 
-        cr_assert_not_null(b->rootfs, "a bundle needs a rootfs");
-        cr_assert(b->args && b->args[0], "a bundle needs a command");
         e2e_mkdirs(bundle, 0755);
         write_config(e2e_strf("%s/config.json", bundle), b, id);
 

@@ -176,6 +176,7 @@ void e2e_podman_start(struct e2e_proc *p, const struct e2e_podman *c);
 
 /* ---- runc / crun on a bundle, no podman -------------------------------- */
 
+/* A mount of the test's own, as tests/support/oci_bundle.h's bundle_mount. */
 struct e2e_mount {
         const char *destination;
         const char *type;
@@ -199,10 +200,11 @@ struct e2e_bundle {
         const char *const *args;
 };
 
-/* Writes a bundle (config.json as podman would: user namespace, proc, dev,
- * devpts, shm, mqueue, sysfs, cgroup, masked and read-only paths, and the
- * createRuntime hook with E2E_WITH_HOOK), runs `RT --root X run --bundle B ID`
- * and always deletes the container after. */
+/* Writes a bundle (config.json as podman would, bundle_write_config in
+ * tests/support/oci_bundle.h: user namespace, proc, dev, devpts, shm, mqueue,
+ * sysfs, cgroup, masked and read-only paths, and the createRuntime hook with
+ * E2E_WITH_HOOK), runs `RT --root X run --bundle B ID` and always deletes
+ * the container after.  Asserts the bundle has a rootfs and a command. */
 struct e2e_result *e2e_bundle_run(const struct e2e_bundle *b);
 
 /* ---- what the container sees of its mounts ----------------------------- */
