@@ -22,7 +22,9 @@
 #include "userns.h"
 
 struct inputs {
+        int pidfd;              /* the state's process */
         int procdir;            /* /proc/<state.pid>, opened while the pidfd's process lived */
+        int userns_fds[ARRAY_SIZE(((struct plan *)0)->mappings)];
         struct oci_state state;
         struct oci_config config;
         struct mountinfo mountinfo;
@@ -32,6 +34,11 @@ struct inputs {
 
 static void inputs_free(struct inputs *in)
 {
+        for (size_t i = 0; i < ARRAY_SIZE(in->userns_fds); i++)
+                if (in->userns_fds[i] >= 0)
+                        close(in->userns_fds[i]);
+        if (in->pidfd >= 0)
+                close(in->pidfd);
         if (in->procdir >= 0)
                 close(in->procdir);
         plan_free(&in->plan);
@@ -233,55 +240,83 @@ static int make_namespaces(const struct inputs *in, int pidfd, int *fds, struct 
         return 0;
 }
 
-static int act(struct inputs *in, int pidfd, struct err *e)
-{
-        int fds[ARRAY_SIZE(in->plan.mappings)];
-        int r;
+/* ---- the hook's run, in stages ----------------------------------------------
+ *
+ * Each stage returns HOOK_NEXT to go on, or the exit code to end with.
+ */
 
-        for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
-                fds[i] = -EBADF;
-        r = make_namespaces(in, pidfd, fds, e);
-        if (r >= 0)
-                r = mounts_apply(&in->plan, pidfd, fds, &in->mountinfo, e);
-        for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
-                if (fds[i] >= 0)
-                        close(fds[i]);
-        return r;
+static void inputs_init(struct inputs *in)
+{
+        *in = (struct inputs){ .pidfd = -EBADF, .procdir = -EBADF };
+        for (size_t i = 0; i < ARRAY_SIZE(in->userns_fds); i++)
+                in->userns_fds[i] = -EBADF;
 }
 
-static int run(struct inputs *in, const char *stage, int state_fd, struct err *e)
+struct hook_run *hook_run_new(void)
 {
-        _cleanup_close_ int pidfd = -EBADF;
-        int r;
+        struct inputs *in = malloc(sizeof(*in));
+
+        if (in)
+                inputs_init(in);
+        return (struct hook_run *)in;
+}
+
+void hook_run_free(struct hook_run *h)
+{
+        if (h) {
+                inputs_free((struct inputs *)h);
+                free(h);
+        }
+}
+
+int hook_stage_state(struct hook_run *h, const char *stage, int state_fd, struct err *e)
+{
+        struct inputs *in = (struct inputs *)h;
 
         if (strcmp(stage, "prestart") != 0 && strcmp(stage, "createRuntime") != 0) {
                 err_set(e, EINVAL, "unknown stage \"%s\": the hook runs at prestart or createRuntime",
                         stage);
                 return EXIT_USAGE;
         }
-        if (oci_state_read_fd(state_fd, &in->state, e) < 0)
-                return EXIT_BAD_INPUT;
+        return oci_state_read_fd(state_fd, &in->state, e) < 0 ? EXIT_BAD_INPUT : HOOK_NEXT;
+}
+
+int hook_stage_config(struct hook_run *h, struct err *e)
+{
+        struct inputs *in = (struct inputs *)h;
+
         if (oci_config_load(in->state.bundle, &in->config, e) < 0)
                 return oci_config_probe_userns(in->state.bundle) ? EXIT_BAD_INPUT : EXIT_OK;
         /* Installed for every container: most need nothing, so leave early. */
         if (!in->config.has_userns || !in->config.has_idmap)
                 return EXIT_OK;
+        return HOOK_NEXT;
+}
 
-        pidfd = pidfd_open(in->state.pid, 0);
-        if (pidfd < 0) {
+int hook_stage_container(struct hook_run *h, struct err *e)
+{
+        struct inputs *in = (struct inputs *)h;
+        int r;
+
+        in->pidfd = pidfd_open(in->state.pid, 0);
+        if (in->pidfd < 0) {
                 err_sys(e, errno, "state: pid %d", (int)in->state.pid);
                 return EXIT_BAD_INPUT;
         }
-        r = read_container_mountinfo(in, pidfd, in->state.pid, e);
+        r = read_container_mountinfo(in, in->pidfd, in->state.pid, e);
         if (r == -EINVAL)
                 return EXIT_BAD_INPUT;
-        if (r < 0)
-                return EXIT_FAILED;
+        return r < 0 ? EXIT_FAILED : HOOK_NEXT;
+}
+
+int hook_stage_plan(struct hook_run *h, struct err *e)
+{
+        struct inputs *in = (struct inputs *)h;
+
         if (make_plan(in, &in->state.annotations, runtime_applies_paths(in), e) < 0)
                 return EXIT_BAD_INPUT;
         if (!plan_has_work(&in->plan))
                 return EXIT_OK;
-
         if (!privileged_enough()) {
                 if (!explicitly_asked(in, &in->state.annotations))
                         return EXIT_OK;
@@ -290,7 +325,25 @@ static int run(struct inputs *in, const char *stage, int state_fd, struct err *e
                         "use this hook)", in->state.id);
                 return EXIT_FAILED;
         }
-        if (act(in, pidfd, e) < 0) {
+        return HOOK_NEXT;
+}
+
+int hook_stage_namespaces(struct hook_run *h, struct err *e)
+{
+        struct inputs *in = (struct inputs *)h;
+
+        if (make_namespaces(in, in->pidfd, in->userns_fds, e) < 0) {
+                err_prefix(e, "container %s", in->state.id);
+                return EXIT_FAILED;
+        }
+        return HOOK_NEXT;
+}
+
+int hook_stage_apply(struct hook_run *h, struct err *e)
+{
+        struct inputs *in = (struct inputs *)h;
+
+        if (mounts_apply(&in->plan, in->pidfd, in->userns_fds, &in->mountinfo, e) < 0) {
                 err_prefix(e, "container %s", in->state.id);
                 return EXIT_FAILED;
         }
@@ -299,9 +352,21 @@ static int run(struct inputs *in, const char *stage, int state_fd, struct err *e
 
 int hook_run(const char *stage, int state_fd, struct err *e)
 {
-        struct inputs in = { .procdir = -EBADF };
-        int code = run(&in, stage, state_fd, e);
+        struct inputs in;
+        int code;
 
+        inputs_init(&in);
+        code = hook_stage_state((struct hook_run *)&in, stage, state_fd, e);
+        if (code == HOOK_NEXT)
+                code = hook_stage_config((struct hook_run *)&in, e);
+        if (code == HOOK_NEXT)
+                code = hook_stage_container((struct hook_run *)&in, e);
+        if (code == HOOK_NEXT)
+                code = hook_stage_plan((struct hook_run *)&in, e);
+        if (code == HOOK_NEXT)
+                code = hook_stage_namespaces((struct hook_run *)&in, e);
+        if (code == HOOK_NEXT)
+                code = hook_stage_apply((struct hook_run *)&in, e);
         inputs_free(&in);
         return code;
 }
@@ -337,8 +402,10 @@ static int plan_inputs(struct inputs *in, const char *bundle, pid_t pid, const c
 int hook_plan(const char *bundle, pid_t pid, const char *mountinfo, const char *runtime, bool json,
               FILE *out, struct err *e)
 {
-        struct inputs in = { .procdir = -EBADF };
+        struct inputs in;
         int code = EXIT_OK;
+
+        inputs_init(&in);
 
         if (plan_inputs(&in, bundle, pid, mountinfo, runtime, e) < 0)
                 code = EXIT_BAD_INPUT;
