@@ -1,4 +1,5 @@
-/* The hook's flow: read, decide, then (only then) act. */
+/* The hook's flow: read, decide, then (only then) act, in stages that
+ * hook_run runs in order and the bench times one by one. */
 #include "run.h"
 
 #include <dirent.h>
@@ -21,7 +22,7 @@
 #include "mounts.h"
 #include "userns.h"
 
-struct inputs {
+struct hook_run {
         int pidfd;              /* the state's process */
         int procdir;            /* /proc/<state.pid>, opened while the pidfd's process lived */
         int userns_fds[ARRAY_SIZE(((struct plan *)0)->mappings)];
@@ -32,7 +33,7 @@ struct inputs {
         struct plan plan;
 };
 
-static void inputs_free(struct inputs *in)
+static void inputs_free(struct hook_run *in)
 {
         for (size_t i = 0; i < ARRAY_SIZE(in->userns_fds); i++)
                 if (in->userns_fds[i] >= 0)
@@ -68,7 +69,7 @@ static struct rootfs_owner rootfs_owner(const char *rootfs)
  * handle, only a state in runc's exact form ("creating", no "root") is taken
  * for runc: when unsure the hook carries them itself, which fails loudly
  * under runc rather than silently under crun. */
-static bool runtime_applies_paths(const struct inputs *in)
+static bool runtime_applies_paths(const struct hook_run *in)
 {
         const struct mountinfo_entry *root = mountinfo_top(&in->mountinfo, in->config.rootfs);
         _cleanup_close_ int fdinfo = -EBADF;
@@ -105,7 +106,7 @@ static bool runtime_applies_paths(const struct inputs *in)
         return in->state.status && strcmp(in->state.status, "creating") == 0 && !in->state.root;
 }
 
-static int make_plan(struct inputs *in, const struct annotations *state_annotations,
+static int make_plan(struct hook_run *in, const struct annotations *state_annotations,
                      bool runc, struct err *e)
 {
         struct plan_input pin = {
@@ -143,7 +144,7 @@ static bool privileged_enough(void)
 
 /* Something was asked for explicitly: the annotation, or an idmap option
  * or mappings on a mount.  The auto default alone is not a request. */
-static bool explicitly_asked(const struct inputs *in, const struct annotations *state_annotations)
+static bool explicitly_asked(const struct hook_run *in, const struct annotations *state_annotations)
 {
         const char *a = annotations_get(state_annotations, ANNOTATION_ROOTFS);
 
@@ -157,7 +158,7 @@ static bool explicitly_asked(const struct inputs *in, const struct annotations *
         return false;
 }
 
-static int read_container_mountinfo(struct inputs *in, int pidfd, pid_t pid, struct err *e)
+static int read_container_mountinfo(struct hook_run *in, int pidfd, pid_t pid, struct err *e)
 {
         char path[64], where[64];
         _cleanup_close_ int dir = -EBADF;
@@ -199,7 +200,7 @@ static int read_map(int procdir, const char *name, struct id_map *out)
  * runtime wrote them before it set up the mounts.  An idmapped mount takes
  * the mapping of the namespace it is given, so this one serves as well as a
  * new one, and saves making it.  -ENOENT when it does not fit. */
-static int container_userns(const struct inputs *in, int pidfd, const struct id_mapping *m)
+static int container_userns(const struct hook_run *in, int pidfd, const struct id_mapping *m)
 {
         struct id_mapping *seen = malloc(sizeof(*seen));
         int fd = -ENOENT;
@@ -224,7 +225,7 @@ static int container_userns(const struct inputs *in, int pidfd, const struct id_
 
 /* One user namespace per distinct mapping: the container's own where it
  * carries the mapping, else a new one from the traced fork. */
-static int make_namespaces(const struct inputs *in, int pidfd, int *fds, struct err *e)
+static int make_namespaces(const struct hook_run *in, int pidfd, int *fds, struct err *e)
 {
         const struct plan *p = &in->plan;
 
@@ -245,34 +246,32 @@ static int make_namespaces(const struct inputs *in, int pidfd, int *fds, struct 
  * Each stage returns HOOK_NEXT to go on, or the exit code to end with.
  */
 
-static void inputs_init(struct inputs *in)
+static void inputs_init(struct hook_run *in)
 {
-        *in = (struct inputs){ .pidfd = -EBADF, .procdir = -EBADF };
+        *in = (struct hook_run){ .pidfd = -EBADF, .procdir = -EBADF };
         for (size_t i = 0; i < ARRAY_SIZE(in->userns_fds); i++)
                 in->userns_fds[i] = -EBADF;
 }
 
 struct hook_run *hook_run_new(void)
 {
-        struct inputs *in = malloc(sizeof(*in));
+        struct hook_run *in = malloc(sizeof(*in));
 
         if (in)
                 inputs_init(in);
-        return (struct hook_run *)in;
+        return in;
 }
 
 void hook_run_free(struct hook_run *h)
 {
         if (h) {
-                inputs_free((struct inputs *)h);
+                inputs_free(h);
                 free(h);
         }
 }
 
-int hook_stage_state(struct hook_run *h, const char *stage, int state_fd, struct err *e)
+int hook_stage_state(struct hook_run *in, const char *stage, int state_fd, struct err *e)
 {
-        struct inputs *in = (struct inputs *)h;
-
         if (strcmp(stage, "prestart") != 0 && strcmp(stage, "createRuntime") != 0) {
                 err_set(e, EINVAL, "unknown stage \"%s\": the hook runs at prestart or createRuntime",
                         stage);
@@ -281,10 +280,8 @@ int hook_stage_state(struct hook_run *h, const char *stage, int state_fd, struct
         return oci_state_read_fd(state_fd, &in->state, e) < 0 ? EXIT_BAD_INPUT : HOOK_NEXT;
 }
 
-int hook_stage_config(struct hook_run *h, struct err *e)
+int hook_stage_config(struct hook_run *in, struct err *e)
 {
-        struct inputs *in = (struct inputs *)h;
-
         if (oci_config_load(in->state.bundle, &in->config, e) < 0)
                 return oci_config_probe_userns(in->state.bundle) ? EXIT_BAD_INPUT : EXIT_OK;
         /* Installed for every container: most need nothing, so leave early. */
@@ -293,9 +290,8 @@ int hook_stage_config(struct hook_run *h, struct err *e)
         return HOOK_NEXT;
 }
 
-int hook_stage_container(struct hook_run *h, struct err *e)
+int hook_stage_container(struct hook_run *in, struct err *e)
 {
-        struct inputs *in = (struct inputs *)h;
         int r;
 
         in->pidfd = pidfd_open(in->state.pid, 0);
@@ -309,10 +305,8 @@ int hook_stage_container(struct hook_run *h, struct err *e)
         return r < 0 ? EXIT_FAILED : HOOK_NEXT;
 }
 
-int hook_stage_plan(struct hook_run *h, struct err *e)
+int hook_stage_plan(struct hook_run *in, struct err *e)
 {
-        struct inputs *in = (struct inputs *)h;
-
         if (make_plan(in, &in->state.annotations, runtime_applies_paths(in), e) < 0)
                 return EXIT_BAD_INPUT;
         if (!plan_has_work(&in->plan))
@@ -328,10 +322,8 @@ int hook_stage_plan(struct hook_run *h, struct err *e)
         return HOOK_NEXT;
 }
 
-int hook_stage_namespaces(struct hook_run *h, struct err *e)
+int hook_stage_namespaces(struct hook_run *in, struct err *e)
 {
-        struct inputs *in = (struct inputs *)h;
-
         if (make_namespaces(in, in->pidfd, in->userns_fds, e) < 0) {
                 err_prefix(e, "container %s", in->state.id);
                 return EXIT_FAILED;
@@ -339,10 +331,8 @@ int hook_stage_namespaces(struct hook_run *h, struct err *e)
         return HOOK_NEXT;
 }
 
-int hook_stage_apply(struct hook_run *h, struct err *e)
+int hook_stage_apply(struct hook_run *in, struct err *e)
 {
-        struct inputs *in = (struct inputs *)h;
-
         if (mounts_apply(&in->plan, in->pidfd, in->userns_fds, &in->mountinfo, e) < 0) {
                 err_prefix(e, "container %s", in->state.id);
                 return EXIT_FAILED;
@@ -352,26 +342,26 @@ int hook_stage_apply(struct hook_run *h, struct err *e)
 
 int hook_run(const char *stage, int state_fd, struct err *e)
 {
-        struct inputs in;
+        struct hook_run in;
         int code;
 
         inputs_init(&in);
-        code = hook_stage_state((struct hook_run *)&in, stage, state_fd, e);
+        code = hook_stage_state(&in, stage, state_fd, e);
         if (code == HOOK_NEXT)
-                code = hook_stage_config((struct hook_run *)&in, e);
+                code = hook_stage_config(&in, e);
         if (code == HOOK_NEXT)
-                code = hook_stage_container((struct hook_run *)&in, e);
+                code = hook_stage_container(&in, e);
         if (code == HOOK_NEXT)
-                code = hook_stage_plan((struct hook_run *)&in, e);
+                code = hook_stage_plan(&in, e);
         if (code == HOOK_NEXT)
-                code = hook_stage_namespaces((struct hook_run *)&in, e);
+                code = hook_stage_namespaces(&in, e);
         if (code == HOOK_NEXT)
-                code = hook_stage_apply((struct hook_run *)&in, e);
+                code = hook_stage_apply(&in, e);
         inputs_free(&in);
         return code;
 }
 
-static int plan_inputs(struct inputs *in, const char *bundle, pid_t pid, const char *mountinfo,
+static int plan_inputs(struct hook_run *in, const char *bundle, pid_t pid, const char *mountinfo,
                        const char *runtime, struct err *e)
 {
         _cleanup_free_ char *abs = NULL;
@@ -402,7 +392,7 @@ static int plan_inputs(struct inputs *in, const char *bundle, pid_t pid, const c
 int hook_plan(const char *bundle, pid_t pid, const char *mountinfo, const char *runtime, bool json,
               FILE *out, struct err *e)
 {
-        struct inputs in;
+        struct hook_run in;
         int code = EXIT_OK;
 
         inputs_init(&in);
