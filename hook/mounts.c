@@ -5,8 +5,8 @@
  *   attached: a clone made by open_tree(OPEN_TREE_CLONE).  Of a detached tree
  *   only the top can be idmapped (submounts fail with EINVAL), so a recursive
  *   idmap is built one mount at a time, top down.
- * - The other attributes (ro, nosuid, nodev, noexec) can be set on attached
- *   mounts, and are.
+ * - The other attributes (ro, nosuid, nodev, noexec, the atime mode,
+ *   nosymfollow) can be set on attached mounts, and are.
  * - The rootfs replacement is attached on top of the runtime's rootfs mount
  *   (stacked); the runtime's pivot_root later detaches the old tree with the
  *   old root.  Other replacements take the place of the mount they replace.
@@ -43,7 +43,8 @@ struct ctx {
         int root_fd;            /* the rootfs as the container will see it */
         bool root_replaced;
         /* The namespace's mount table.  Reading it costs the kernel a full
-         * walk, so it is re-read only when a lookup needs what changed. */
+         * walk, so it is re-read only before the first lookup that follows a
+         * change. */
         struct mountinfo mi;
         bool mi_owned;          /* false while it is the caller's table */
         bool stale;             /* mounts changed since it was read */
@@ -305,13 +306,9 @@ static int replace_rootfs(struct ctx *c, struct err *e)
         if (!m)
                 return err_set(e, EINVAL, "rootfs `%s`: not a mount point in the container's "
                                "mount namespace", c->p->rootfs);
-        /* Attaching below a shared mount would propagate the new tree to its
-         * peers, which may be in the host's namespace.  Both runtimes make the
-         * rootfs private or a slave before the hooks; refuse anything else. */
-        if (strstr(m->optional_fields, "shared:"))
-                return err_set(e, EINVAL, "rootfs `%s`: the mount is shared (%s); refusing to "
-                               "attach an idmapped tree that would propagate", c->p->rootfs,
-                               m->optional_fields);
+        /* Stacked, never swapped (crun's handles); attach_idmapped refuses
+         * a shared rootfs, whose peers may be in the host's namespace.  Both
+         * runtimes make it private or a slave before the hooks. */
         r = idmap_mount(c, c->root_fd, c->p->rootfs, false, false,
                         c->userns_fds[root->mapping_index], e);
         if (r <= 0)
