@@ -96,6 +96,7 @@ TestSuite(mounts, .init = setup, .fini = teardown, .timeout = 60);
 
 struct layout {
         bool same_namespace;    /* a broken "container" sharing the test's namespace */
+        bool rootfs_shared;     /* a rootfs mount with peers */
         bool rovol_already_ro;  /* runc makes ro binds ro before the hooks; crun after */
         bool vol_already_idmapped;
         bool submount_in_vol;
@@ -150,7 +151,8 @@ static void start_container(const struct layout *l, const struct id_mapping *m)
                 must(unshare(CLONE_NEWNS), "unshare");
                 must(mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL), "rslave");
                 must(mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL), "bind rootfs");
-                must(mount(NULL, rootfs, NULL, MS_PRIVATE, NULL), "private rootfs");
+                must(mount(NULL, rootfs, NULL, l->rootfs_shared ? MS_SHARED : MS_PRIVATE, NULL),
+                     "rootfs propagation");
                 snprintf(p, sizeof(p), "%s/proc", rootfs);
                 must(mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), "proc");
                 snprintf(p, sizeof(p), "%s/sys", rootfs);
@@ -473,5 +475,21 @@ Test(mounts, container_sharing_the_hooks_mount_namespace_is_refused)
         cr_assert_neq(hook(&r, "", vol_idmap, ACTIVATION_TRUE), 0);
         cr_assert(strstr(r.errmsg, "no mount namespace of its own"), "%s", r.errmsg);
         assert_host_namespace_unchanged();
+        release_run(&r);
+}
+
+Test(mounts, shared_rootfs_is_refused_since_the_clone_would_propagate)
+{
+        struct layout l = { .rootfs_shared = true };
+        struct mountinfo after;
+        struct run r = { 0 };
+
+        start_container(&l, NULL);
+        cr_assert_neq(hook(&r, "", vol_idmap, ACTIVATION_TRUE), 0);
+        cr_assert(strstr(r.errmsg, "shared"), "%s", r.errmsg);
+        container_mounts(&after);
+        cr_assert_not(top(&after, "/")->idmapped, "nothing was attached");
+        assert_host_namespace_unchanged();
+        mountinfo_free(&after);
         release_run(&r);
 }
