@@ -1004,6 +1004,7 @@ static void write_config(const char *path, const struct e2e_bundle *b, const cha
                 .n_mounts = b->n_mounts,
                 .annotations = b->annotations,
                 .hook = b->hook == E2E_WITH_HOOK ? HOOK_BIN : NULL,
+                .hook_stage = b->hook_stage,
                 .cgroups_path = e2e_strf("/%s/%s", cgroup_name, id),
                 .no_masks = b->no_masks,
         };

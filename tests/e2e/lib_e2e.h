@@ -198,6 +198,7 @@ struct e2e_bundle {
         size_t n_mounts;
         const char *const *annotations; /* "key", "value", ..., NULL */
         const char *const *args;
+        const char *hook_stage;         /* NULL: createRuntime */
 };
 
 /* Writes a bundle (config.json as podman would, bundle_write_config in

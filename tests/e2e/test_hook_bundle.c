@@ -307,3 +307,30 @@ E2E_TEST(hook_bundle, volume_with_its_own_mappings_uses_them_crun)
 {
         volume_with_its_own_mappings_uses_them(E2E_CRUN);
 }
+
+/* ---- the prestart stage ---------------------------------------------------------- */
+
+/* runc and crun run prestart hooks at the same point as createRuntime ones
+ * (podman 5 turns prestart into createRuntime): the hook works at either. */
+static void prestart_stage_works_as_createruntime(enum e2e_runtime rt)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        struct e2e_result *r = e2e_bundle_run(&(struct e2e_bundle){
+                .runtime = rt, .hook = E2E_WITH_HOOK, .rootfs = rootfs, .hook_stage = "prestart",
+                .args = E2E_SH("stat -c %u /; touch /made-inside && stat -c %u /made-inside"),
+        });
+
+        e2e_expect_ok(r);
+        cr_assert_str_eq(r->out, "0\n0\n", "%s", e2e_describe(r));
+        cr_assert_eq(e2e_owner(e2e_strf("%s/made-inside", rootfs)), 0);
+}
+
+E2E_TEST(hook_bundle, prestart_stage_works_as_createruntime_runc)
+{
+        prestart_stage_works_as_createruntime(E2E_RUNC);
+}
+
+E2E_TEST(hook_bundle, prestart_stage_works_as_createruntime_crun)
+{
+        prestart_stage_works_as_createruntime(E2E_CRUN);
+}

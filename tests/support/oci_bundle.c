@@ -183,9 +183,15 @@ static int put_config(FILE *f, const struct bundle_config *c, struct err *e)
         if (r < 0)
                 return r;
         if (c->hook) {
-                fputs(",\"hooks\":{\"createRuntime\":[{\"path\":", f);
+                const char *stage = c->hook_stage ? c->hook_stage : "createRuntime";
+
+                fputs(",\"hooks\":{", f);
+                json_write_string(f, stage);
+                fputs(":[{\"path\":", f);
                 json_write_string(f, c->hook);
-                fputs(",\"args\":[\"oci-idmap-hook\",\"createRuntime\"]}]}", f);
+                fputs(",\"args\":[\"oci-idmap-hook\",", f);
+                json_write_string(f, stage);
+                fputs("]}]}", f);
         }
         fputc(',', f);
         put_linux(f, c);

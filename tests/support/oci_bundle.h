@@ -39,7 +39,8 @@ struct bundle_config {
         const struct bundle_mount *mounts;      /* after podman's standard ones */
         size_t n_mounts;
         const char *const *annotations;         /* "key", "value", ..., NULL */
-        const char *hook;                       /* createRuntime hook's path, or NULL */
+        const char *hook;                       /* the hook's path, or NULL */
+        const char *hook_stage;                 /* its stage; NULL: createRuntime */
         const char *cgroups_path;               /* linux.cgroupsPath */
         bool no_masks;                          /* leave out maskedPaths, readonlyPaths */
 };
