@@ -8,59 +8,7 @@
 
 #include "cleanup.h"
 #include "json.h"
-
-#include <yajl/yajl_tree.h>
-
-/* ---- paths ---- */
-
-/* Appends the components of `path` to the absolute path in out[0..*o),
- * dropping "." and empty ones and taking ".." lexically (never above "/"). */
-static void append_components(char *out, size_t *o, const char *path)
-{
-        const char *p = path;
-
-        while (*p) {
-                size_t len;
-
-                while (*p == '/')
-                        p++;
-                len = strcspn(p, "/");
-                if (len == 0)
-                        break;
-                if (len == 2 && p[0] == '.' && p[1] == '.') {
-                        while (*o > 1 && out[*o - 1] != '/')
-                                (*o)--;
-                        if (*o > 1)
-                                (*o)--;
-                } else if (!(len == 1 && p[0] == '.')) {
-                        if (*o > 1)
-                                out[(*o)++] = '/';
-                        memcpy(out + *o, p, len);
-                        *o += len;
-                }
-                p += len;
-        }
-}
-
-/* root.path made absolute against the bundle and normalised, without
- * looking at the filesystem: the hook must not follow symlinks in a rootfs
- * the container may control, and runc does the same (filepath.Join/Clean). */
-static char *rootfs_path(const char *bundle, const char *root_path)
-{
-        bool relative = root_path[0] != '/';
-        size_t cap = (relative ? strlen(bundle) : 0) + strlen(root_path) + 3;
-        char *out = malloc(cap);
-        size_t o = 1;
-
-        if (!out)
-                return NULL;
-        out[0] = '/';
-        if (relative)
-                append_components(out, &o, bundle);
-        append_components(out, &o, root_path);
-        out[o] = '\0';
-        return out;
-}
+#include "path.h"
 
 /* ---- pieces of the document ---- */
 
@@ -341,7 +289,10 @@ static int take_root(const struct json *v, const char *bundle, const char *where
                                where, json_quote(path->s, path->len, true, q, sizeof(q)),
                                bundle ? json_quote(bundle, strlen(bundle), true, qb, sizeof(qb))
                                       : "(none)");
-        c->rootfs = rootfs_path(bundle ? bundle : "/", c->root_path);
+        /* Lexically, without looking at the filesystem: the hook must not
+         * follow symlinks in a rootfs the container may control, and runc
+         * does the same (filepath.Join/Clean). */
+        c->rootfs = path_join(c->root_path[0] == '/' ? "/" : bundle, c->root_path);
         if (!c->rootfs)
                 return err_set(e, ENOMEM, "%s: root.path: out of memory", where);
         readonly = json_get(v, "readonly");
@@ -430,12 +381,11 @@ int oci_config_load(const char *bundle, struct oci_config *out, struct err *e)
 
 bool oci_config_probe_userns(const char *bundle)
 {
-        const char *ns_path[] = { "linux", "namespaces", NULL };
-        const char *map_path[] = { "linux", "uidMappings", NULL };
-        const char *type_path[] = { "type", NULL };
+        _cleanup_(json_doc_freep) struct json_doc *doc = NULL;
         _cleanup_free_ char *path = NULL, *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
-        yajl_val root, ns, maps;
+        const struct json *linux_, *ns, *maps;
+        struct err e = { 0 };
         bool userns = false;
         size_t len;
 
@@ -444,20 +394,19 @@ bool oci_config_probe_userns(const char *bundle)
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0 || read_input_fd(fd, OCI_CONFIG_MAX, &buf, &len) < 0)
                 return true;
-        root = yajl_tree_parse(buf, NULL, 0);
-        if (!root)
+        if (json_parse_flags(buf, len, "config.json", JSON_ALLOW_DUPLICATES, &doc, &e) < 0)
                 return false;   /* not JSON at all: the runtime refuses it itself */
-        ns = yajl_tree_get(root, ns_path, yajl_t_array);
-        maps = yajl_tree_get(root, map_path, yajl_t_array);
-        for (size_t i = 0; ns && i < YAJL_GET_ARRAY(ns)->len; i++) {
-                yajl_val t = yajl_tree_get(YAJL_GET_ARRAY(ns)->values[i], type_path, yajl_t_string);
-                const char *type = t ? YAJL_GET_STRING(t) : NULL;
+        linux_ = json_get(json_doc_root(doc), "linux");
+        ns = linux_ ? json_get(linux_, "namespaces") : NULL;
+        maps = linux_ ? json_get(linux_, "uidMappings") : NULL;
+        if (ns && ns->type == JSON_ARRAY) {
+                json_for_each(n, ns) {
+                        const struct json *type = json_get(n, "type");
 
-                userns |= type && strcmp(type, "user") == 0;
+                        userns |= type && type->type == JSON_STRING && strcmp(type->s, "user") == 0;
+                }
         }
-        userns = userns && maps && YAJL_GET_ARRAY(maps)->len > 0;
-        yajl_tree_free(root);
-        return userns;
+        return userns && maps && maps->type == JSON_ARRAY && maps->len > 0;
 }
 
 static void free_strv(char **v, size_t n)

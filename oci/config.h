@@ -54,7 +54,7 @@ int oci_config_load(const char *bundle, struct oci_config *out, struct err *e);
 void oci_config_free(struct oci_config *c);
 
 /* For a config.json that oci_config_load refused: whether, read leniently
- * (yajl's tree, which keeps duplicate keys), it asks for a user namespace
+ * (repeated keys kept), it asks for a user namespace
  * with uid mappings.  The hook runs for every container; one it has no
  * business with must not fail because the hook reads JSON more strictly
  * than the runtime. */

@@ -289,6 +289,7 @@ struct builder {
         uint32_t key_len;
         size_t n_values;
         unsigned depth;
+        bool allow_duplicates;
         struct frame stack[JSON_MAX_DEPTH];
 };
 
@@ -491,7 +492,9 @@ static int on_end_map(void *ctx)
         const struct json *dup;
         char path[512], q[JSON_QUOTE_MAX];
 
-        if (find_duplicate(b->stack[b->depth - 1].node, &dup) < 0)
+        if (b->allow_duplicates)
+                dup = NULL;
+        else if (find_duplicate(b->stack[b->depth - 1].node, &dup) < 0)
                 return builder_fail(b, ENOMEM, "out of memory");
         if (dup) {
                 /* No byte offset: the object ends here, the second key may
@@ -581,6 +584,12 @@ static int run_parser(struct builder *b, const char *buf, size_t len)
 int json_parse(const char *buf, size_t len, const char *where,
                struct json_doc **out, struct err *e)
 {
+        return json_parse_flags(buf, len, where, 0, out, e);
+}
+
+int json_parse_flags(const char *buf, size_t len, const char *where, unsigned flags,
+                     struct json_doc **out, struct err *e)
+{
         struct json_doc *doc;
         struct builder *b;
         int r;
@@ -598,7 +607,8 @@ int json_parse(const char *buf, size_t len, const char *where,
                 free(b);
                 return err_set(e, ENOMEM, "%s: out of memory", where);
         }
-        *b = (struct builder){ .doc = doc, .where = where, .e = e };
+        *b = (struct builder){ .doc = doc, .where = where, .e = e,
+                               .allow_duplicates = flags & JSON_ALLOW_DUPLICATES };
         b->h = yajl_alloc(&callbacks, NULL, b);
         if (!b->h)
                 r = err_set(e, ENOMEM, "%s: out of memory", where);

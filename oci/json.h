@@ -55,6 +55,12 @@ struct json_doc;
  * "<where>: <yajl's message> at byte N". */
 int json_parse(const char *buf, size_t len, const char *where,
                struct json_doc **out, struct err *e);
+
+/* The same, with JSON_ALLOW_DUPLICATES: objects keep repeated keys (json_get
+ * finds the first), as lenient readers such as Go's take them. */
+#define JSON_ALLOW_DUPLICATES 1u
+int json_parse_flags(const char *buf, size_t len, const char *where, unsigned flags,
+                     struct json_doc **out, struct err *e);
 const struct json *json_doc_root(const struct json_doc *d);
 void json_doc_free(struct json_doc *d);
 static inline void json_doc_freep(struct json_doc **d) { json_doc_free(*d); }

@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 
 #include "cleanup.h"
+#include "path.h"
 
 
 const char *plan_reason_str(enum plan_reason r)
@@ -77,54 +78,10 @@ static bool fs_cannot_idmap(const char *fstype)
         return false;
 }
 
-/* Joins the rootfs and a destination into the path the mount table shows,
- * lexically: "." and ".." are resolved as the runtimes do inside the rootfs
- * (".." never climbs above it), repeated slashes are folded.  A destination
- * reached through a symlink in the image is not found this way; the hook
- * resolves it for real when it applies the plan. */
-static char *join_in_root(const char *rootfs, const char *dest)
-{
-        size_t rlen = strlen(rootfs);
-        char *out = malloc(rlen + strlen(dest) + 2);
-        size_t base, len;
-        const char *p = dest;
-
-        if (!out)
-                return NULL;
-        memcpy(out, rootfs, rlen);
-        while (rlen > 1 && out[rlen - 1] == '/')
-                rlen--;
-        if (rlen == 1)
-                rlen = 0;       /* rootfs "/" */
-        base = len = rlen;
-        while (*p) {
-                const char *seg;
-                size_t n;
-
-                while (*p == '/')
-                        p++;
-                seg = p;
-                while (*p && *p != '/')
-                        p++;
-                n = (size_t)(p - seg);
-                if (n == 0 || (n == 1 && seg[0] == '.'))
-                        continue;
-                if (n == 2 && seg[0] == '.' && seg[1] == '.') {
-                        while (len > base && out[len - 1] != '/')
-                                len--;
-                        if (len > base)
-                                len--;
-                        continue;
-                }
-                out[len++] = '/';
-                memcpy(out + len, seg, n);
-                len += n;
-        }
-        if (len == 0)
-                out[len++] = '/';
-        out[len] = '\0';
-        return out;
-}
+/* The rootfs and a destination are joined lexically into the path the mount
+ * table shows (path_join_in).  A destination reached through a symlink in
+ * the image is not found this way; the hook resolves it for real when it
+ * applies the plan. */
 
 /* Applies the options that change a mount's flags in order, as mount(8)
  * does: a later "rw" undoes an earlier "ro".  The r-prefixed forms (rro,
@@ -215,7 +172,7 @@ static const struct mountinfo_entry *lookup(const struct plan_input *in, const c
         *r = 0;
         if (!in->mountinfo)
                 return NULL;
-        path = join_in_root(in->config->rootfs, dest);
+        path = path_join_in(in->config->rootfs, dest);
         if (!path) {
                 *r = err_set(e, ENOMEM, "out of memory");
                 return NULL;
