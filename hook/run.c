@@ -17,6 +17,7 @@
 
 #include "../oci/cleanup.h"
 #include "../oci/config.h"
+#include "../oci/json.h"
 #include "../oci/plan.h"
 #include "../oci/state.h"
 #include "mounts.h"
@@ -184,16 +185,15 @@ static int read_container_mountinfo(struct hook_run *in, int pidfd, pid_t pid, s
 static int read_map(int procdir, const char *name, struct id_map *out)
 {
         _cleanup_close_ int fd = openat(procdir, name, O_RDONLY | O_CLOEXEC);
-        char buf[IDMAP_TEXT_MAX * 4];
-        ssize_t n;
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r;
 
         if (fd < 0)
                 return -errno;
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n < 0)
-                return -errno;
-        buf[n] = '\0';
-        return idmap_parse_proc(buf, out);
+        /* 340 lines of up to 33 bytes: more than one read may return */
+        r = read_input_fd(fd, 16 * 1024, &buf, &len);
+        return r < 0 ? r : idmap_parse_proc(buf, out);
 }
 
 /* The container's own user namespace, when its maps are exactly `m`: the
@@ -307,10 +307,14 @@ int hook_stage_container(struct hook_run *in, struct err *e)
 
 int hook_stage_plan(struct hook_run *in, struct err *e)
 {
-        if (make_plan(in, &in->state.annotations, runtime_applies_paths(in), e) < 0)
+        if (make_plan(in, &in->state.annotations, false, e) < 0)
                 return EXIT_BAD_INPUT;
         if (!plan_has_work(&in->plan))
                 return EXIT_OK;
+        /* Only a plan with work needs to know the runtime: looking costs a
+         * scan of the container init's fds, which most containers (podman's
+         * images come shifted) are spared. */
+        in->plan.carry_paths = !runtime_applies_paths(in);
         if (!privileged_enough()) {
                 if (!explicitly_asked(in, &in->state.annotations))
                         return EXIT_OK;
