@@ -370,8 +370,8 @@ static int set_attrs_below(struct ctx *c, int id, unsigned attrs, const int *top
         return 0;
 }
 
-/* Opens a config.json destination in the rootfs; -ENOENT when it is not
- * there.  RESOLVE_IN_ROOT answers EAGAIN when a rename raced a ".." walk. */
+/* Opens a config.json destination (or a masked or read-only path) in the
+ * rootfs; -ENOENT when it is not there, with nothing recorded in `e`.  RESOLVE_IN_ROOT answers EAGAIN when a rename raced a ".." walk. */
 static int open_destination(const struct ctx *c, const char *dest, struct err *e)
 {
         int fd = open_in_root(c->root_fd, dest);
@@ -478,14 +478,14 @@ static int mask_paths(struct ctx *c, struct err *e)
 {
         for (size_t i = 0; i < c->p->n_masked; i++) {
                 const char *path = c->p->masked[i];
-                _cleanup_close_ int fd = open_in_root(c->root_fd, path);
+                _cleanup_close_ int fd = open_destination(c, path, e);
                 struct statx stx;
                 int r;
 
                 if (fd == -ENOENT)
                         continue;       /* as the runtimes do: nothing to mask */
                 if (fd < 0)
-                        return err_sys(e, -fd, "open masked path `%s`", path);
+                        return fd;
                 if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE, &stx) < 0)
                         return err_sys(e, errno, "statx `%s`", path);
                 r = S_ISDIR(stx.stx_mode) ? mask_dir(fd, path, e) : mask_file(fd, path, e);
@@ -499,14 +499,14 @@ static int readonly_paths(struct ctx *c, struct err *e)
 {
         for (size_t i = 0; i < c->p->n_readonly; i++) {
                 const char *path = c->p->readonly[i];
-                _cleanup_close_ int fd = open_in_root(c->root_fd, path);
+                _cleanup_close_ int fd = open_destination(c, path, e);
                 _cleanup_close_ int tree = -EBADF;
                 int r;
 
                 if (fd == -ENOENT)
                         continue;
                 if (fd < 0)
-                        return err_sys(e, -fd, "open read-only path `%s`", path);
+                        return fd;
                 tree = open_tree(fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
                 if (tree < 0)
                         return err_sys(e, errno, "open_tree `%s`", path);
