@@ -57,7 +57,7 @@
 #include "hook/mounts.h"
 #include "hook/run.h"
 #include "hook/userns.h"
-#include "oci/cleanup.h"
+#include "base/cleanup.h"
 #include "oci/config.h"
 #include "oci/idmap.h"
 #include "oci/json.h"
@@ -65,6 +65,7 @@
 #include "oci/plan.h"
 #include "oci/state.h"
 #include "tests/support/oci_bundle.h"
+#include "../base/io.h"
 
 #define DEFAULT_SAMPLE "tests/fixtures/podman-4.3.1/crun"
 

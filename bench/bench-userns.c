@@ -45,7 +45,7 @@
 #include <unistd.h>
 
 #include "hook/userns.h"
-#include "oci/cleanup.h"
+#include "base/cleanup.h"
 #include "oci/idmap.h"
 
 #if defined(__SANITIZE_ADDRESS__)

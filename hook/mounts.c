@@ -33,8 +33,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../oci/cleanup.h"
+#include "../base/cleanup.h"
 #include "../oci/json.h"
+#include "../base/io.h"
 
 struct ctx {
         const struct plan *p;

@@ -1,7 +1,7 @@
 /* Carrying a plan out inside the container's mount namespace. */
 #pragma once
 
-#include "../oci/err.h"
+#include "../base/err.h"
 #include "../oci/plan.h"
 
 /* Enters the mount namespace of the process behind `pidfd` (this thread

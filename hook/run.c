@@ -15,13 +15,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../oci/cleanup.h"
+#include "../base/cleanup.h"
 #include "../oci/config.h"
 #include "../oci/json.h"
 #include "../oci/plan.h"
 #include "../oci/state.h"
 #include "mounts.h"
 #include "userns.h"
+#include "../base/io.h"
 
 struct hook_run {
         int pidfd;              /* the state's process */

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "../oci/err.h"
+#include "../base/err.h"
 
 /* Exit codes, documented in the README and --help. */
 enum {

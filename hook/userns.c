@@ -45,7 +45,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../oci/cleanup.h"
+#include "../base/cleanup.h"
 #include "../seccomp/filter.h"
 
 /* The child's frames need a few hundred bytes: no signal handler ever runs

@@ -47,7 +47,7 @@
  */
 #pragma once
 
-#include "../oci/err.h"
+#include "../base/err.h"
 #include "../oci/idmap.h"
 
 /* Returns an fd (O_CLOEXEC) on a new user namespace whose uid_map and gid_map

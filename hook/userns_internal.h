@@ -14,7 +14,7 @@
 
 #include <linux/filter.h>
 
-#include "../oci/err.h"
+#include "../base/err.h"
 #include "../oci/idmap.h"
 
 /* The step the child was at when it gave up; its exit status. */

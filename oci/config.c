@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
+#include "../base/cleanup.h"
 #include "json.h"
 #include "path.h"
+#include "../base/io.h"
 
 /* ---- pieces of the document ---- */
 
@@ -203,7 +204,7 @@ static int take_mount(const struct json *v, const char *where, size_t i, struct 
                       struct err *e)
 {
         const struct json *dest, *options;
-        char field[64], label[JSON_QUOTE_MAX + 64], q[JSON_QUOTE_MAX];
+        char field[64], label[MSG_QUOTE_MAX + 64], q[MSG_QUOTE_MAX];
         int r;
 
         r = json_expect(v, JSON_OBJECT, e, "%s: mounts[%zu]", where, i);
@@ -219,7 +220,7 @@ static int take_mount(const struct json *v, const char *where, size_t i, struct 
          * one would mean whatever the runtime makes of it. */
         if (m->destination[0] != '/')
                 return err_set(e, EINVAL, "%s: mounts[%zu].destination: %s is not absolute",
-                               where, i, json_quote(dest->s, dest->len, true, q, sizeof(q)));
+                               where, i, msg_quote(dest->s, dest->len, true, q, sizeof(q)));
         r = take_optional_string(v, "type", where, i, &m->type, e);
         if (r < 0)
                 return r;
@@ -235,7 +236,7 @@ static int take_mount(const struct json *v, const char *where, size_t i, struct 
         }
         snprintf(field, sizeof(field), "mounts[%zu].", i);
         snprintf(label, sizeof(label), "mounts[%zu] (%s): ", i,
-                 json_quote(dest->s, dest->len, false, q, sizeof(q)));
+                 msg_quote(dest->s, dest->len, false, q, sizeof(q)));
         return take_mapping(v, where, field, label, &m->idmap, &m->has_idmap, e);
 }
 
@@ -270,7 +271,7 @@ static int take_root(const struct json *v, const char *bundle, const char *where
                      struct oci_config *c, struct err *e)
 {
         const struct json *path, *readonly;
-        char q[JSON_QUOTE_MAX], qb[JSON_QUOTE_MAX];
+        char q[MSG_QUOTE_MAX], qb[MSG_QUOTE_MAX];
         int r;
 
         r = json_expect(v, JSON_OBJECT, e, "%s: root", where);
@@ -286,8 +287,8 @@ static int take_root(const struct json *v, const char *bundle, const char *where
                 return err_set(e, EINVAL, "%s: root.path: empty", where);
         if (c->root_path[0] != '/' && (!bundle || bundle[0] != '/'))
                 return err_set(e, EINVAL, "%s: root.path: %s is relative and the bundle %s is not absolute",
-                               where, json_quote(path->s, path->len, true, q, sizeof(q)),
-                               bundle ? json_quote(bundle, strlen(bundle), true, qb, sizeof(qb))
+                               where, msg_quote(path->s, path->len, true, q, sizeof(q)),
+                               bundle ? msg_quote(bundle, strlen(bundle), true, qb, sizeof(qb))
                                       : "(none)");
         /* Lexically, without looking at the filesystem: the hook must not
          * follow symlinks in a rootfs the container may control, and runc

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "err.h"
+#include "../base/err.h"
 #include "idmap.h"
 #include "state.h"
 

@@ -25,6 +25,8 @@
  */
 #include "idmap.h"
 
+#include "../base/io.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -352,41 +354,14 @@ int idmap_parse_proc(const char *text, struct id_map *out)
 
 /* ---- crun's idmap=... mount option ---------------------------------------- */
 
-/* The option's text goes into one-line messages: quoted, control characters
- * and quotes escaped, long tokens cut. */
+/* The option's text goes into one-line messages, quoted by msg_quote. */
 struct quoted {
-        char s[160];
+        char s[MSG_QUOTE_MAX];
 };
 
 static const char *quote(struct quoted *q, const char *s, size_t n)
 {
-        static const char hex[] = "0123456789abcdef";
-        size_t pos = 0, limit = sizeof(q->s) - 8;      /* room for `..."` and NUL */
-
-        q->s[pos++] = '"';
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char)s[i];
-
-                if (pos >= limit) {
-                        memcpy(q->s + pos, "...", 3);
-                        pos += 3;
-                        break;
-                }
-                if (c == '"' || c == '\\') {
-                        q->s[pos++] = '\\';
-                        q->s[pos++] = (char)c;
-                } else if (c < 0x20 || c >= 0x7f) {
-                        q->s[pos++] = '\\';
-                        q->s[pos++] = 'x';
-                        q->s[pos++] = hex[c >> 4];
-                        q->s[pos++] = hex[c & 15];
-                } else {
-                        q->s[pos++] = (char)c;
-                }
-        }
-        q->s[pos++] = '"';
-        q->s[pos] = '\0';
-        return q->s;
+        return msg_quote(s, n, true, q->s, sizeof(q->s));
 }
 
 /* One "uids=..." or "gids=..." part of the option, for messages. */

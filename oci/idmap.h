@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "../base/err.h"
 
 /* The kernel takes at most 340 lines in one write to uid_map/gid_map
  * (UID_GID_MAP_MAX_EXTENTS), and the whole write must fit in a page. */

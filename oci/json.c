@@ -10,7 +10,8 @@
 #include <unistd.h>
 #include <yajl/yajl_parse.h>
 
-#include "cleanup.h"
+#include "../base/cleanup.h"
+#include "../base/io.h"
 
 /* ---- arena: every node and string of one document, freed at once ---- */
 
@@ -82,50 +83,6 @@ const struct json *json_doc_root(const struct json_doc *d)
         return d->root;
 }
 
-/* ---- messages ---- */
-
-char *json_quote(const char *s, size_t len, bool quoted, char *buf, size_t size)
-{
-        static const char hex[] = "0123456789abcdef";
-        size_t o = 0, i;
-
-        /* Room for the longest escape, the closing quote, "..." and NUL. */
-#define ROOM(k) (o + (k) + 5 < size)
-        if (quoted && ROOM(1))
-                buf[o++] = '"';
-        for (i = 0; i < len && i < 64; i++) {
-                unsigned char c = (unsigned char)s[i];
-
-                if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-                        if (!ROOM(1))
-                                break;
-                        buf[o++] = (char)c;
-                } else if (c == '"' || c == '\\') {
-                        if (!ROOM(2))
-                                break;
-                        buf[o++] = '\\';
-                        buf[o++] = (char)c;
-                } else {
-                        if (!ROOM(4))
-                                break;
-                        buf[o++] = '\\';
-                        buf[o++] = 'x';
-                        buf[o++] = hex[c >> 4];
-                        buf[o++] = hex[c & 15];
-                }
-        }
-        if (quoted && o + 1 < size)
-                buf[o++] = '"';
-        if (i < len && o + 3 < size) {
-                memcpy(buf + o, "...", 3);
-                o += 3;
-        }
-#undef ROOM
-        if (size > 0)
-                buf[o < size ? o : size - 1] = '\0';
-        return buf;
-}
-
 static const char *const type_names[] = {
         [JSON_NULL] = "null",
         [JSON_BOOL] = "boolean",
@@ -185,11 +142,11 @@ int json_strdup(const struct json *v, char **out, struct err *e, const char *fmt
                 return type_error(v, JSON_STRING, field, e);
         }
         if (memchr(v->s, '\0', v->len)) {
-                char q[JSON_QUOTE_MAX];
+                char q[MSG_QUOTE_MAX];
 
                 FIELD(field, fmt);
                 return err_set(e, EINVAL, "%s: %s holds a NUL byte", field,
-                               json_quote(v->s, v->len, true, q, sizeof(q)));
+                               msg_quote(v->s, v->len, true, q, sizeof(q)));
         }
         s = malloc(v->len + 1);
         if (!s)
@@ -244,7 +201,7 @@ int json_number_ll(const struct json *v, long long *out)
 
 int json_u32(const struct json *v, uint32_t *out, struct err *e, const char *fmt, ...)
 {
-        char field[512], q[JSON_QUOTE_MAX];
+        char field[512], q[MSG_QUOTE_MAX];
         long long n;
 
         if (v->type != JSON_NUMBER) {
@@ -254,7 +211,7 @@ int json_u32(const struct json *v, uint32_t *out, struct err *e, const char *fmt
         if (json_number_ll(v, &n) < 0 || n < 0 || n > UINT32_MAX) {
                 FIELD(field, fmt);
                 return err_set(e, EINVAL, "%s: expected an integer from 0 to %u, got %s", field,
-                               UINT32_MAX, json_quote(v->s, v->len, false, q, sizeof(q)));
+                               UINT32_MAX, msg_quote(v->s, v->len, false, q, sizeof(q)));
         }
         *out = (uint32_t)n;
         return 0;
@@ -308,12 +265,12 @@ static void builder_path(const struct builder *b, char *buf, size_t size)
         for (unsigned i = 1; i < b->depth && o < size; i++) {
                 const struct json *parent = b->stack[i - 1].node;
                 const struct json *node = b->stack[i].node;
-                char q[JSON_QUOTE_MAX];
+                char q[MSG_QUOTE_MAX];
                 int n;
 
                 if (parent->type == JSON_OBJECT)
                         n = snprintf(buf + o, size - o, "%s%s", o ? "." : "",
-                                     json_quote(node->key, node->key_len, false, q, sizeof(q)));
+                                     msg_quote(node->key, node->key_len, false, q, sizeof(q)));
                 else
                         n = snprintf(buf + o, size - o, "[%u]", parent->len - 1);
                 if (n < 0)
@@ -490,7 +447,7 @@ static int on_end_map(void *ctx)
 {
         struct builder *b = ctx;
         const struct json *dup;
-        char path[512], q[JSON_QUOTE_MAX];
+        char path[512], q[MSG_QUOTE_MAX];
 
         if (b->allow_duplicates)
                 dup = NULL;
@@ -501,7 +458,7 @@ static int on_end_map(void *ctx)
                  * be far before. */
                 builder_path(b, path, sizeof(path));
                 err_set(b->e, EINVAL, "%s: %s%sduplicate key %s", b->where, path,
-                        path[0] ? ": " : "", json_quote(dup->key, dup->key_len, true, q, sizeof(q)));
+                        path[0] ? ": " : "", msg_quote(dup->key, dup->key_len, true, q, sizeof(q)));
                 return 0;
         }
         b->depth--;
@@ -622,55 +579,5 @@ int json_parse_flags(const char *buf, size_t len, const char *where, unsigned fl
                 return r;
         }
         *out = doc;
-        return 0;
-}
-
-/* ---- reading an input to its end ---- */
-
-int read_input_fd(int fd, size_t max, char **out, size_t *out_len)
-{
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, room = 0;
-        struct stat st;
-
-        /* A regular file says its size; /proc files and pipes say 0 and are
-         * read in growing steps.  One byte past `max` tells "too large". */
-        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-                room = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1;
-        if (room == 0)
-                room = 16 * 1024 < max + 1 ? 16 * 1024 : max + 1;
-        buf = malloc(room + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n;
-
-                if (len == room) {
-                        size_t bigger = room * 2 < max + 1 ? room * 2 : max + 1;
-                        char *p;
-
-                        if (bigger == room)
-                                return -EFBIG;
-                        p = realloc(buf, bigger + 1);
-                        if (!p)
-                                return -ENOMEM;
-                        buf = p;
-                        room = bigger;
-                }
-                n = read(fd, buf + len, room - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (len > max)
-                        return -EFBIG;
-        }
-        buf[len] = '\0';
-        *out = TAKE_PTR(buf);
-        *out_len = len;
         return 0;
 }

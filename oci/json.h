@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "../base/err.h"
 
 #define JSON_MAX_DEPTH 64
 #define JSON_MAX_VALUES (1u << 20)
@@ -98,14 +98,3 @@ int json_u32(const struct json *v, uint32_t *out, struct err *e, const char *fmt
 /* The number's text as an integer: -EINVAL when it has a fraction or an
  * exponent (or is no number), -ERANGE when it does not fit. */
 int json_number_ll(const struct json *v, long long *out);
-
-/* Writes `s` (len bytes) for a one-line message into buf: printable ASCII as
- * is, `"` and `\` and other bytes escaped, cut with "..." past ~64 bytes;
- * in double quotes when `quoted`.  Returns buf. */
-char *json_quote(const char *s, size_t len, bool quoted, char *buf, size_t size);
-#define JSON_QUOTE_MAX 280
-
-/* Reads `fd` to its end into a NUL-terminated buffer.  Returns -EFBIG when
- * there is more than `max` bytes; works for /proc files (which report size
- * 0) and pipes.  Shared by the three input readers. */
-int read_input_fd(int fd, size_t max, char **buf, size_t *len);

@@ -11,8 +11,9 @@
 /* glibc 2.36 defines MOUNT_ATTR_* here; <linux/mount.h> would redefine them. */
 #include <sys/mount.h>
 
-#include "cleanup.h"
+#include "../base/cleanup.h"
 #include "json.h"
+#include "../base/io.h"
 
 /* ---- one line ---- */
 
@@ -39,7 +40,7 @@ static int line_error(const struct line *l, struct err *e, const char *fmt, ...)
         return err_set(e, EINVAL, "%s:%u: %s", l->where, l->lineno, msg);
 }
 
-#define quote(s, q) json_quote((s), strlen(s), true, (q), sizeof(q))
+#define quote(s, q) msg_quote((s), strlen(s), true, (q), sizeof(q))
 
 /* The next space-separated field, NUL-terminated in place.  Fields may be
  * empty: a mount made with an empty source shows as "- tmpfs  rw". */
@@ -115,7 +116,7 @@ static void unescape(char *s)
 
 static int take_path(struct line *l, char *field, const char *name, struct err *e)
 {
-        char q[JSON_QUOTE_MAX];
+        char q[MSG_QUOTE_MAX];
 
         if (!field)
                 return line_error(l, e, "too few fields: no %s", name);
@@ -127,7 +128,7 @@ static int take_path(struct line *l, char *field, const char *name, struct err *
 
 static int take_id(struct line *l, const char *field, const char *name, int *out, struct err *e)
 {
-        char q[JSON_QUOTE_MAX];
+        char q[MSG_QUOTE_MAX];
         unsigned long n;
 
         if (!field)
@@ -141,7 +142,7 @@ static int take_id(struct line *l, const char *field, const char *name, int *out
 static int take_devno(struct line *l, char *field, struct mountinfo_entry *m, struct err *e)
 {
         unsigned long major, minor;
-        char q[JSON_QUOTE_MAX];
+        char q[MSG_QUOTE_MAX];
         char *colon;
 
         if (!field)
@@ -212,7 +213,7 @@ static int take_optional_fields(struct line *l, struct mountinfo_entry *m, struc
 
 static int parse_line(struct line *l, struct mountinfo_entry *m, struct err *e)
 {
-        char *tail[3], q[JSON_QUOTE_MAX];
+        char *tail[3], q[MSG_QUOTE_MAX];
         size_t n_tail = 0;
         char *f;
         int r;

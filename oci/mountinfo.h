@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "err.h"
+#include "../base/err.h"
 
 struct mountinfo_entry {
         int mount_id;

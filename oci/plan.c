@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "cleanup.h"
+#include "../base/cleanup.h"
 #include "path.h"
 
 

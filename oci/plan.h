@@ -13,7 +13,7 @@
 #include <sys/types.h>
 
 #include "config.h"
-#include "err.h"
+#include "../base/err.h"
 #include "idmap.h"
 #include "mountinfo.h"
 

@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
+#include "../base/cleanup.h"
 #include "json.h"
+#include "../base/io.h"
 
 _Static_assert(sizeof(pid_t) == sizeof(int), "pid_t is an int on Linux");
 
@@ -27,15 +28,15 @@ int annotations_from_json(const struct json *v, const char *where,
                 return err_set(e, ENOMEM, "%s: annotations: out of memory", where);
         json_for_each(m, v) {
                 struct kv *kv = &out->items[i];
-                char q[JSON_QUOTE_MAX];
+                char q[MSG_QUOTE_MAX];
 
                 if (memchr(m->key, '\0', m->key_len)) {
                         r = err_set(e, EINVAL, "%s: annotations: key %s holds a NUL byte", where,
-                                    json_quote(m->key, m->key_len, true, q, sizeof(q)));
+                                    msg_quote(m->key, m->key_len, true, q, sizeof(q)));
                         break;
                 }
                 r = json_strdup(m, &kv->value, e, "%s: annotations.%s", where,
-                                json_quote(m->key, m->key_len, false, q, sizeof(q)));
+                                msg_quote(m->key, m->key_len, false, q, sizeof(q)));
                 if (r < 0)
                         break;
                 kv->key = strdup(m->key);
@@ -96,7 +97,7 @@ static int take_string(const struct json *doc, const char *key, bool required,
 static int take_pid(const struct json *doc, const char *where, pid_t *out, struct err *e)
 {
         const struct json *v = json_get(doc, "pid");
-        char q[JSON_QUOTE_MAX];
+        char q[MSG_QUOTE_MAX];
         long long n;
         int r;
 
@@ -107,7 +108,7 @@ static int take_pid(const struct json *doc, const char *where, pid_t *out, struc
                 return r;
         if (json_number_ll(v, &n) < 0 || n <= 0 || n > INT_MAX)
                 return err_set(e, EINVAL, "%s: pid: %s is not a valid pid", where,
-                               json_quote(v->s, v->len, false, q, sizeof(q)));
+                               msg_quote(v->s, v->len, false, q, sizeof(q)));
         *out = (pid_t)n;
         return 0;
 }
@@ -116,7 +117,7 @@ static int state_from_json(const struct json *doc, const char *where,
                            struct oci_state *s, struct err *e)
 {
         const struct json *annotations;
-        char q[JSON_QUOTE_MAX];
+        char q[MSG_QUOTE_MAX];
         int r;
 
         r = json_expect(doc, JSON_OBJECT, e, "%s: the document", where);
@@ -143,7 +144,7 @@ static int state_from_json(const struct json *doc, const char *where,
          * against it: a relative bundle would depend on the hook's cwd. */
         if (s->bundle[0] != '/')
                 return err_set(e, EINVAL, "%s: bundle: %s is not absolute", where,
-                               json_quote(s->bundle, strlen(s->bundle), true, q, sizeof(q)));
+                               msg_quote(s->bundle, strlen(s->bundle), true, q, sizeof(q)));
         /* crun adds the rootfs it uses; runc does not. */
         r = take_string(doc, "root", false, where, &s->root, e);
         if (r < 0)

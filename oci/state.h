@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "err.h"
+#include "../base/err.h"
 
 /* The hook refuses a state document larger than this. */
 #define OCI_STATE_MAX (1024 * 1024)

@@ -21,7 +21,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 
-#include "../oci/cleanup.h"
+#include "../base/cleanup.h"
 
 struct allowed {
         int nr;                         /* SCMP_SYS(name) */

@@ -20,7 +20,7 @@
 
 #include <linux/filter.h>
 
-#include "../oci/err.h"
+#include "../base/err.h"
 
 /* The child's program, built on first use (thread-safe); the pointer stays
  * valid for the life of the process.  NULL with `e` set on failure. */

@@ -1,7 +1,7 @@
 /* End-to-end test support: see lib_e2e.h. */
 #include "lib_e2e.h"
 
-#include "oci/cleanup.h"
+#include "base/cleanup.h"
 #include "oci/mountinfo.h"
 #include "tests/support/oci_bundle.h"
 

@@ -37,7 +37,7 @@
 
 #include "hook/userns.h"
 #include "hook/userns_internal.h"
-#include "oci/cleanup.h"
+#include "base/cleanup.h"
 #include "oci/idmap.h"
 #include "seccomp/filter.h"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "oci/cleanup.h"
+#include "base/cleanup.h"
 
 #define OPTIONS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 

@@ -3,7 +3,7 @@
  *
  * Plain C, no Criterion: a caller that is a test asserts on the return value
  * and puts e->msg in its message; the bench dies with it.  Fallible functions
- * follow oci/err.h: negative errno, and a message naming the field at fault.
+ * follow base/err.h: negative errno, and a message naming the field at fault.
  */
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "oci/err.h"
+#include "base/err.h"
 
 /* A JSON string: `"`, `\` and control characters escaped, other bytes as
  * they are (the callers write UTF-8 paths and ASCII words). */

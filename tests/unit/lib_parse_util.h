@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "oci/err.h"
+#include "base/err.h"
 #include "oci/idmap.h"
 
 /* The contents of FIXTURES_DIR/<rel>, NUL-terminated; fails the test when

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "oci/cleanup.h"
+#include "base/cleanup.h"
 #include "oci/idmap.h"
 
 #define MAX_ID 4294967295u
