@@ -9,12 +9,13 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "run.h"
 
 static const char usage[] =
         "Usage: oci-idmap-hook prestart|createRuntime   (as an OCI hook; state on stdin)\n"
         "       oci-idmap-hook plan --bundle DIR [--pid N | --mountinfo FILE]\n"
-        "                           [--runtime runc|crun] [--json]\n"
+        "                           [--runtime runc|crun|runc-handle] [--json]\n"
         "       oci-idmap-hook --help | --version\n"
         "\n"
         "Gives user-namespaced containers an idmapped rootfs and idmapped volumes.\n"
@@ -23,27 +24,9 @@ static const char usage[] =
         "Exit codes: 0 done or nothing to do; 1 the mount work failed; 2 bad command\n"
         "line; 3 the state, config.json or mount table was refused.\n";
 
-/* stderr reaches the person under runc and podman; crun passes a hook's
- * stderr on only to the file its annotation run.oci.hooks.stderr names, so
- * the line also goes to syslog, where there is one. */
 static void report(const struct err *e)
 {
-        char msg[sizeof(e->msg) * 4];
-        size_t n = 0;
-
-        /* One line, whatever paths from config.json or the mount table
-         * hold: control characters are escaped. */
-        for (const unsigned char *p = (const unsigned char *)e->msg; *p && n + 5 < sizeof(msg); p++)
-                n += (size_t)(*p < 0x20 || *p == 0x7f ? snprintf(msg + n, 5, "\\x%02x", *p)
-                                                      : snprintf(msg + n, 2, "%c", *p));
-        if (!n)
-                n = (size_t)snprintf(msg, sizeof(msg), "failed");
-        msg[n] = '\0';
-
-        fprintf(stderr, "oci-idmap-hook: %s\n", msg);
-        openlog("oci-idmap-hook", LOG_PID, LOG_DAEMON);
-        syslog(LOG_ERR, "%s", msg);
-        closelog();
+        log_line(LOG_ERR, e->msg);
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -105,8 +88,10 @@ static int cmd_plan(int argc, char **argv)
                         json = true;
                         break;
                 case 'r':
-                        if (strcmp(optarg, "runc") != 0 && strcmp(optarg, "crun") != 0)
-                                return usage_error("plan: --runtime: \"%s\" is not runc or crun", optarg);
+                        if (strcmp(optarg, "runc") != 0 && strcmp(optarg, "crun") != 0 &&
+                            strcmp(optarg, "runc-handle") != 0)
+                                return usage_error("plan: --runtime: \"%s\" is not runc, crun "
+                                                   "or runc-handle", optarg);
                         runtime = optarg;
                         break;
                 default:

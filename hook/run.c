@@ -20,7 +20,9 @@
 #include "../oci/json.h"
 #include "../oci/plan.h"
 #include "../oci/state.h"
+#include "log.h"
 #include "mounts.h"
+#include "runtime.h"
 #include "userns.h"
 #include "../base/io.h"
 
@@ -63,59 +65,24 @@ static struct rootfs_owner rootfs_owner(const char *rootfs)
         return o;
 }
 
-/* Whether the runtime will apply root.readonly, the masked and the
- * read-only paths after the hooks by path, reaching the replaced rootfs
- * (runc), or through handles on the old tree (crun; plan.h).  Judged by what
- * the runtime does, not by its name: crun's container init holds O_PATH fds
- * on the rootfs mount at this point, runc's holds none.  Without such a
- * handle, only a state in runc's exact form ("creating", no "root") is taken
- * for runc: when unsure the hook carries them itself, which fails loudly
- * under runc rather than silently under crun. */
-static bool runtime_applies_paths(const struct hook_run *in)
+/* root.path is the host's own "/": same device and inode. */
+static bool is_host_root(const char *rootfs)
 {
-        const struct mountinfo_entry *root = mountinfo_top(&in->mountinfo, in->config.rootfs);
-        _cleanup_close_ int fdinfo = -EBADF;
-        DIR *dir;
-        struct dirent *d;
-        bool handle = false;
+        struct stat a, b;
 
-        if (!root || in->procdir < 0)
-                return false;
-        fdinfo = openat(in->procdir, "fdinfo", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fdinfo < 0)
-                return false;
-        dir = fdopendir(TAKE_FD(fdinfo));
-        if (!dir)
-                return false;
-        while (!handle && (d = readdir(dir))) {
-                _cleanup_close_ int fd = -EBADF;
-                char buf[512], *at;
-                ssize_t n;
-
-                if (d->d_name[0] == '.')
-                        continue;
-                fd = openat(dirfd(dir), d->d_name, O_RDONLY | O_CLOEXEC);
-                n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-                if (n <= 0)
-                        continue;
-                buf[n] = '\0';
-                at = strstr(buf, "mnt_id:");
-                handle = at && atoi(at + 7) == root->mount_id;
-        }
-        closedir(dir);
-        if (handle)
-                return false;
-        return in->state.status && strcmp(in->state.status, "creating") == 0 && !in->state.root;
+        return stat(rootfs, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
 }
 
 static int make_plan(struct hook_run *in, const struct annotations *state_annotations,
-                     bool runc, struct err *e)
+                     enum runtime_kind runtime, struct err *e)
 {
         struct plan_input pin = {
                 .config = &in->config,
                 .mountinfo = in->have_mountinfo ? &in->mountinfo : NULL,
                 .owner = rootfs_owner(in->config.rootfs),
-                .runtime_applies_paths = runc,
+                .runtime = runtime,
+                .rootfs_is_host_root = is_host_root(in->config.rootfs),
         };
         int r = plan_activation(state_annotations, &in->config.annotations, &pin.activation, e);
 
@@ -148,15 +115,25 @@ static bool privileged_enough(void)
  * or mappings on a mount.  The auto default alone is not a request. */
 static bool explicitly_asked(const struct hook_run *in, const struct annotations *state_annotations)
 {
+        const struct oci_config *c = &in->config;
         const char *a = annotations_get(state_annotations, ANNOTATION_ROOTFS);
 
         if (!a)
-                a = annotations_get(&in->config.annotations, ANNOTATION_ROOTFS);
+                a = annotations_get(&c->annotations, ANNOTATION_ROOTFS);
         if (a && strcmp(a, "true") == 0)
                 return true;
-        for (size_t i = 0; i < in->plan.n_mounts; i++)
-                if (in->plan.mounts[i].idmap)
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                const struct oci_mount *m = &c->mounts[i];
+
+                if (m->has_idmap)
                         return true;
+                for (size_t k = 0; k < m->n_options; k++) {
+                        const char *o = m->options[k] + (m->options[k][0] == 'r');
+
+                        if (strncmp(o, "idmap", 5) == 0 && (o[5] == '\0' || o[5] == '='))
+                                return true;
+                }
+        }
         return false;
 }
 
@@ -291,31 +268,33 @@ int hook_stage_config(struct hook_run *in, struct err *e)
         return HOOK_NEXT;
 }
 
+/* A container whose process is gone, or whose table cannot be read, is
+ * no input error: exit 1, with the container named. */
 int hook_stage_container(struct hook_run *in, struct err *e)
 {
-        int r;
-
         in->pidfd = pidfd_open(in->state.pid, 0);
-        if (in->pidfd < 0) {
-                err_sys(e, errno, "state: pid %d", (int)in->state.pid);
-                return EXIT_BAD_INPUT;
-        }
-        r = read_container_mountinfo(in, in->pidfd, in->state.pid, e);
-        if (r == -EINVAL)
-                return EXIT_BAD_INPUT;
-        return r < 0 ? EXIT_FAILED : HOOK_NEXT;
+        if (in->pidfd < 0)
+                err_sys(e, errno, "its process %d", (int)in->state.pid);
+        else if (read_container_mountinfo(in, in->pidfd, in->state.pid, e) >= 0)
+                return HOOK_NEXT;
+        err_prefix(e, "container %s", in->state.id);
+        return EXIT_FAILED;
+}
+
+/* Errors from the planner: the input's (a mapping, an option, the
+ * annotation: exit 3), or what the hook cannot do for it (exit 1). */
+static int plan_exit_code(int r)
+{
+        return r == -EINVAL || r == -E2BIG || r == -ERANGE ? EXIT_BAD_INPUT : EXIT_FAILED;
 }
 
 int hook_stage_plan(struct hook_run *in, struct err *e)
 {
-        if (make_plan(in, &in->state.annotations, false, e) < 0)
-                return EXIT_BAD_INPUT;
-        if (!plan_has_work(&in->plan))
-                return EXIT_OK;
-        /* Only a plan with work needs to know the runtime: looking costs a
-         * scan of the container init's fds, which most containers (podman's
-         * images come shifted) are spared. */
-        in->plan.carry_paths = !runtime_applies_paths(in);
+        enum runtime_kind runtime = RUNTIME_UNKNOWN;
+        int r;
+
+        /* Rootless: silent when nothing was asked, one clear line when
+         * something was, whatever else the plan would find. */
         if (!privileged_enough()) {
                 if (!explicitly_asked(in, &in->state.annotations))
                         return EXIT_OK;
@@ -324,7 +303,16 @@ int hook_stage_plan(struct hook_run *in, struct err *e)
                         "use this hook)", in->state.id);
                 return EXIT_FAILED;
         }
-        return HOOK_NEXT;
+        r = runtime_detect(in->procdir, &in->state, &in->mountinfo, in->config.rootfs, &runtime, e);
+        if (r >= 0)
+                r = make_plan(in, &in->state.annotations, runtime, e);
+        if (r < 0) {
+                err_prefix(e, "container %s", in->state.id);
+                return plan_exit_code(r);
+        }
+        if (in->plan.notice[0])
+                log_warning("container %s: %s", in->state.id, in->plan.notice);
+        return plan_has_work(&in->plan) ? HOOK_NEXT : EXIT_OK;
 }
 
 int hook_stage_namespaces(struct hook_run *in, struct err *e)
@@ -338,7 +326,11 @@ int hook_stage_namespaces(struct hook_run *in, struct err *e)
 
 int hook_stage_apply(struct hook_run *in, struct err *e)
 {
-        if (mounts_apply(&in->plan, in->pidfd, in->userns_fds, &in->mountinfo, e) < 0) {
+        FILE *trace = log_debug_enabled() ? stderr : NULL;
+
+        if (trace)
+                plan_print_text(&in->plan, trace);
+        if (mounts_apply(&in->plan, in->pidfd, in->userns_fds, &in->mountinfo, trace, e) < 0) {
                 err_prefix(e, "container %s", in->state.id);
                 return EXIT_FAILED;
         }
@@ -391,7 +383,10 @@ static int plan_inputs(struct hook_run *in, const char *bundle, pid_t pid, const
                         return -EINVAL;
                 in->have_mountinfo = true;
         }
-        return make_plan(in, NULL, runtime && strcmp(runtime, "runc") == 0, e);
+        return make_plan(in, NULL, !runtime ? RUNTIME_UNKNOWN
+                                   : strcmp(runtime, "runc") == 0 ? RUNTIME_RUNC_BY_PATH
+                                   : strcmp(runtime, "crun") == 0 ? RUNTIME_CRUN_BY_HANDLE
+                                   : RUNTIME_RUNC_PIVOTS_INTO_HANDLE, e);
 }
 
 int hook_plan(const char *bundle, pid_t pid, const char *mountinfo, const char *runtime, bool json,

@@ -13,6 +13,7 @@
 
 #include "../base/cleanup.h"
 #include "json.h"
+#include "mountflags.h"
 #include "../base/io.h"
 
 /* ---- one line ---- */
@@ -164,27 +165,44 @@ static int take_devno(struct line *l, char *field, struct mountinfo_entry *m, st
  * marks a mount with an idmap attached. */
 static void take_mount_options(struct mountinfo_entry *m)
 {
-        static const struct {
-                const char *name;
-                unsigned attr;
-        } flags[] = {
-                { "ro", MOUNT_ATTR_RDONLY },
-                { "nosuid", MOUNT_ATTR_NOSUID },
-                { "nodev", MOUNT_ATTR_NODEV },
-                { "noexec", MOUNT_ATTR_NOEXEC },
-        };
         const char *p = m->mount_options;
 
+        m->attrs = mount_flags_from_mountinfo(p);
         while (*p) {
                 size_t len = strcspn(p, ",");
 
-                for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
-                        if (strlen(flags[i].name) == len && memcmp(p, flags[i].name, len) == 0)
-                                m->attrs |= flags[i].attr;
                 if (len == 8 && memcmp(p, "idmapped", 8) == 0)
                         m->idmapped = true;
                 p += len;
                 if (*p == ',')
+                        p++;
+        }
+}
+
+/* "shared:N", "master:N" among the optional fields (7): the peer group the
+ * mount propagates to and the one it receives from. */
+static void take_propagation(struct mountinfo_entry *m)
+{
+        const char *p = m->optional_fields;
+
+        while (*p) {
+                size_t len = strcspn(p, " ");
+                unsigned long n;
+                char num[16];
+
+                for (int k = 0; k < 2; k++) {
+                        const char *tag = k ? "master:" : "shared:";
+                        size_t tl = strlen(tag), nl = len - tl;
+
+                        if (len <= tl || nl >= sizeof(num) || memcmp(p, tag, tl) != 0)
+                                continue;
+                        memcpy(num, p + tl, nl);
+                        num[nl] = '\0';
+                        if (parse_uint(num, INT_MAX, &n))
+                                *(k ? &m->master : &m->shared) = (int)n;
+                }
+                p += len;
+                while (*p == ' ')
                         p++;
         }
 }
@@ -247,6 +265,7 @@ static int parse_line(struct line *l, struct mountinfo_entry *m, struct err *e)
         r = take_optional_fields(l, m, e);
         if (r < 0)
                 return r;
+        take_propagation(m);
         /* After the separator: type, source, super options, nothing more
          * (the kernel escapes spaces inside each). */
         while ((f = next_field(l))) {
@@ -463,4 +482,23 @@ bool mountinfo_is_below(const struct mountinfo *mi, const struct mountinfo_entry
                 id = p->parent_id;
         }
         return false;
+}
+
+bool mountinfo_visible(const struct mountinfo *mi, const struct mountinfo_entry *e)
+{
+        return top_by_walk(mi, e->mount_point) == e;
+}
+
+const struct mountinfo_entry *mountinfo_child_at(const struct mountinfo *mi,
+                                                 const struct mountinfo_entry *parent,
+                                                 const char *mount_point)
+{
+        for (size_t i = 0; i < mi->n; i++) {
+                const struct mountinfo_entry *x = &mi->e[i];
+
+                if (x != parent && x->parent_id == parent->mount_id &&
+                    strcmp(x->mount_point, mount_point) == 0)
+                        return x;
+        }
+        return NULL;
 }

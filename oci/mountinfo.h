@@ -23,7 +23,9 @@ struct mountinfo_entry {
         char *fstype;           /* (9) */
         char *source;           /* (10) */
         char *super_options;    /* (11) */
-        unsigned attrs;         /* MOUNT_ATTR_RDONLY|NOSUID|NODEV|NOEXEC from (6) */
+        unsigned attrs;         /* MOUNT_ATTR_* from (6), oci/mountflags.h */
+        int shared;             /* peer group from "shared:N" in (7), 0 when none */
+        int master;             /* ... from "master:N": receives propagation */
         bool idmapped;          /* "idmapped" in (6) */
 };
 
@@ -54,3 +56,15 @@ const struct mountinfo_entry *mountinfo_by_id(const struct mountinfo *mi, int mo
 /* True when `e` lies below `ancestor` in the mount tree (parent chain). */
 bool mountinfo_is_below(const struct mountinfo *mi, const struct mountinfo_entry *e,
                         const struct mountinfo_entry *ancestor);
+
+/* True when a lookup of e's mount point from "/" ends on `e`: nothing is
+ * stacked on it and no mount made later on a directory above its mount
+ * point hides it.  A hidden mount can be reached by no path. */
+bool mountinfo_visible(const struct mountinfo *mi, const struct mountinfo_entry *e);
+
+/* The mount whose parent is `parent` and whose mount point is
+ * `mount_point`, or NULL.  A parent has at most one child per point:
+ * a second mount there lands on the first. */
+const struct mountinfo_entry *mountinfo_child_at(const struct mountinfo *mi,
+                                                 const struct mountinfo_entry *parent,
+                                                 const char *mount_point);

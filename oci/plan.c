@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 
 #include "../base/cleanup.h"
+#include "mountflags.h"
 #include "path.h"
 
 
@@ -32,6 +33,10 @@ const char *plan_reason_str(enum plan_reason r)
                 return "already idmapped by the runtime";
         case REASON_FS_CANNOT_IDMAP:
                 return "the filesystem cannot be idmapped";
+        case REASON_PIVOTS_INTO_HANDLE:
+                return "the runtime pivots into a handle on the rootfs taken before the hooks";
+        case REASON_CANNOT_CARRY:
+                return "a flag the runtime means for a mount could not be kept on a copy";
         }
         return "unknown";
 }
@@ -78,68 +83,13 @@ static bool fs_cannot_idmap(const char *fstype)
         return false;
 }
 
-/* The rootfs and a destination are joined lexically into the path the mount
- * table shows (path_join_in).  A destination reached through a symlink in
- * the image is not found this way; the hook resolves it for real when it
- * applies the plan. */
-
-/* Applies the options that change a mount's flags in order, as mount(8)
- * does: a later "rw" undoes an earlier "ro".  The r-prefixed forms (rro,
- * rnosuid, ...) are runc's and crun's recursive variants.  The atime modes
- * are one setting: each replaces the others. */
-static void option_attrs(const struct oci_mount *m, plan_attrs *top, plan_attrs *rec)
-{
-        static const struct {
-                const char *name;
-                unsigned set, clear;
-        } table[] = {
-                { "ro", MOUNT_ATTR_RDONLY, 0 },
-                { "rw", 0, MOUNT_ATTR_RDONLY },
-                { "nosuid", MOUNT_ATTR_NOSUID, 0 },
-                { "suid", 0, MOUNT_ATTR_NOSUID },
-                { "nodev", MOUNT_ATTR_NODEV, 0 },
-                { "dev", 0, MOUNT_ATTR_NODEV },
-                { "noexec", MOUNT_ATTR_NOEXEC, 0 },
-                { "exec", 0, MOUNT_ATTR_NOEXEC },
-                { "noatime", MOUNT_ATTR_NOATIME, MOUNT_ATTR_STRICTATIME },
-                { "strictatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR_NOATIME },
-                { "relatime", 0, MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME },
-                { "atime", 0, MOUNT_ATTR_NOATIME },
-                { "nodiratime", MOUNT_ATTR_NODIRATIME, 0 },
-                { "diratime", 0, MOUNT_ATTR_NODIRATIME },
-                { "nosymfollow", MOUNT_ATTR_NOSYMFOLLOW, 0 },
-                { "symfollow", 0, MOUNT_ATTR_NOSYMFOLLOW },
-        };
-
-        *top = *rec = 0;
-        for (size_t i = 0; i < m->n_options; i++) {
-                const char *o = m->options[i];
-                bool recursive = false;
-
-                for (int pass = 0; pass < 2; pass++) {
-                        for (size_t k = 0; k < ARRAY_SIZE(table); k++) {
-                                if (strcmp(o, table[k].name) != 0)
-                                        continue;
-                                *top = (*top & ~table[k].clear) | table[k].set;
-                                if (recursive)
-                                        *rec = (*rec & ~table[k].clear) | table[k].set;
-                        }
-                        /* second pass: "rro" and friends, recursive */
-                        if (o[0] != 'r' || o[1] == '\0')
-                                break;
-                        o++;
-                        recursive = true;
-                }
-        }
-}
-
 /* Decides which flags must be carried over onto a mount that the hook
  * replaces (or whose parent tree it replaces).  crun applies ro, and the
  * masks, after the hooks through handles on the old tree, so the hook must
  * set everything config.json asks for itself. */
 static void carry_attrs(const struct oci_mount *m, plan_attrs *top, plan_attrs *rec)
 {
-        option_attrs(m, top, rec);
+        mount_flags_from_config((const char *const *)m->options, m->n_options, top, rec);
         /* crun mounts cgroup v1 controllers under a tmpfs of its own and makes
          * them read-only after the hooks; which ones it makes cannot be seen
          * from config.json, so every mount below a cgroup mount gets its
@@ -162,22 +112,6 @@ static int mapping_slot(struct plan *p, const struct id_mapping *m, struct err *
                                ARRAY_SIZE(p->mappings));
         p->mappings[p->n_mappings] = m;
         return (int)p->n_mappings++;
-}
-
-static const struct mountinfo_entry *lookup(const struct plan_input *in, const char *dest,
-                                            struct err *e, int *r)
-{
-        _cleanup_free_ char *path = NULL;
-
-        *r = 0;
-        if (!in->mountinfo)
-                return NULL;
-        path = path_join_in(in->config->rootfs, dest);
-        if (!path) {
-                *r = err_set(e, ENOMEM, "out of memory");
-                return NULL;
-        }
-        return mountinfo_top(in->mountinfo, path);
 }
 
 /* The idmap a mount asks for: its own uidMappings/gidMappings (runtime-spec
@@ -225,16 +159,118 @@ static int mount_mapping(struct plan *p, const struct oci_config *c, size_t i,
         return 0;
 }
 
-static int plan_rootfs(const struct plan_input *in, struct plan *p, struct err *e)
+/* ---- which mount the runtime made for each config.json entry ----------------
+ *
+ * Both runtimes resolve a destination inside the rootfs and mount there, in
+ * config.json order; the table shows where each mount landed, with every
+ * symlink already resolved.  An entry whose destination, joined lexically to
+ * the rootfs, holds as many mounts as config.json has entries for that point
+ * pairs with them bottom to top.  Anything else (a symlink or a magic link led
+ * the runtime elsewhere, a runtime added or dropped a mount there) is left
+ * unidentified: the hook never resolves the destination again through
+ * directories that the image or the container control, and never guesses. */
+
+/* The stack of mounts at `point` below the rootfs mount, bottom first;
+ * how many (at most max). */
+static size_t stack_at(const struct mountinfo *mi, const struct mountinfo_entry *root,
+                       const char *point, const struct mountinfo_entry **out, size_t max)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < mi->n; i++) {
+                const struct mountinfo_entry *x = &mi->e[i];
+
+                if (x != root && strcmp(x->mount_point, point) == 0 &&
+                    mountinfo_is_below(mi, x, root) && n < max)
+                        out[n++] = x;
+        }
+        /* bottom first: each upper one's parent is the one below it */
+        for (size_t i = 0; i + 1 < n; i++)
+                for (size_t j = i + 1; j < n; j++)
+                        if (out[i]->parent_id == out[j]->mount_id) {
+                                const struct mountinfo_entry *t = out[i];
+
+                                out[i] = out[j];
+                                out[j] = t;
+                        }
+        for (size_t i = 0; i + 1 < n; i++)
+                if (out[i + 1]->parent_id != out[i]->mount_id)
+                        return SIZE_MAX;        /* not one stack */
+        return n;
+}
+
+static int identify_mounts(const struct plan_input *in, struct plan *p,
+                           const struct mountinfo_entry *root, struct err *e)
+{
+        const struct oci_config *c = in->config;
+        const struct mountinfo_entry *stack[8];
+
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                _cleanup_free_ char *point = path_join_in(c->rootfs, c->mounts[i].destination);
+                size_t n, k = 0, rank = 0;
+
+                if (!point)
+                        return err_set(e, ENOMEM, "out of memory");
+                for (size_t j = 0; j < c->n_mounts; j++) {
+                        _cleanup_free_ char *other = path_join_in(c->rootfs, c->mounts[j].destination);
+
+                        if (!other)
+                                return err_set(e, ENOMEM, "out of memory");
+                        if (strcmp(other, point) == 0) {
+                                rank += j < i;
+                                k++;
+                        }
+                }
+                n = root ? stack_at(in->mountinfo, root, point, stack, ARRAY_SIZE(stack)) : 0;
+                if (n == 0)
+                        p->mounts[i].ident = IDENT_NOT_THERE;
+                else if (n != k)
+                        p->mounts[i].ident = IDENT_AMBIGUOUS;
+                else {
+                        p->mounts[i].ident = IDENT_FOUND;
+                        p->mounts[i].mount = stack[rank];
+                        p->mounts[i].fstype = stack[rank]->fstype;
+                }
+        }
+        return 0;
+}
+
+static const char *ident_problem(const struct plan_entry *pe)
+{
+        switch (pe->ident) {
+        case IDENT_NOT_THERE:
+                return "nothing is mounted at its destination: the runtime mounted it "
+                       "elsewhere (through a symlink) or not at all";
+        case IDENT_AMBIGUOUS:
+                return "the mounts at its destination do not pair one to one with "
+                       "config.json's entries for it";
+        default:
+                return "";
+        }
+}
+
+/* ---- the rootfs and each mount: idmap or not, and why ------------------------ */
+
+static int refuse_rootfs(const struct plan_input *in, struct plan *p, enum plan_reason why,
+                         const char *detail, struct err *e)
+{
+        if (in->activation == ACTIVATION_TRUE)
+                return err_set(e, EOPNOTSUPP, "rootfs `%s`: asked to be idmapped (annotation "
+                               ANNOTATION_ROOTFS "=true), but %s", p->rootfs, detail);
+        p->root.reason = why;
+        snprintf(p->notice, sizeof(p->notice), "rootfs `%s` left as it is: %s", p->rootfs, detail);
+        return 0;
+}
+
+static int plan_rootfs(const struct plan_input *in, struct plan *p,
+                       const struct mountinfo_entry *mi, struct err *e)
 {
         const struct oci_config *c = in->config;
         struct plan_entry *root = &p->root;
-        const struct mountinfo_entry *mi;
         int r;
 
-        mi = lookup(in, "/", e, &r);
-        if (r < 0)
-                return r;
+        root->mount = mi;
+        root->ident = mi ? IDENT_FOUND : in->mountinfo ? IDENT_NOT_THERE : IDENT_NO_TABLE;
         root->fstype = mi ? mi->fstype : NULL;
         root->type = root->fstype;
 
@@ -246,6 +282,11 @@ static int plan_rootfs(const struct plan_input *in, struct plan *p, struct err *
                 root->reason = REASON_ALREADY_IDMAPPED;
                 return 0;
         }
+        /* Idmapped, the host's "/" would be the container root's own:
+         * /etc/shadow, every setuid binary.  Refused even under auto. */
+        if (in->rootfs_is_host_root)
+                return err_set(e, EPERM, "rootfs `%s` is the host's root directory; refusing "
+                               "to idmap it", c->rootfs);
         if (in->activation == ACTIVATION_AUTO && in->owner.known) {
                 bool owned = idmap_host_has(&c->idmap.uid, in->owner.uid) &&
                              idmap_host_has(&c->idmap.gid, in->owner.gid);
@@ -261,9 +302,24 @@ static int plan_rootfs(const struct plan_input *in, struct plan *p, struct err *
                         return 0;
                 }
         }
+        if (in->runtime == RUNTIME_RUNC_PIVOTS_INTO_HANDLE)
+                return refuse_rootfs(in, p, REASON_PIVOTS_INTO_HANDLE,
+                                     "this runc pivots into a handle on the rootfs that it took "
+                                     "before the hooks, so no hook can change the container's "
+                                     "root; run it through oci-idmap-runtime instead", e);
         if (fs_cannot_idmap(root->fstype))
-                return err_set(e, EINVAL, "rootfs `%s`: filesystem %s cannot be idmapped",
+                return err_set(e, EOPNOTSUPP, "rootfs `%s`: filesystem %s cannot be idmapped",
                                c->rootfs, root->fstype);
+        if (in->mountinfo && !mi)
+                return err_set(e, ENOENT, "rootfs `%s`: not a mount point in the container's "
+                               "mount namespace", c->rootfs);
+        /* A mount stacked on a shared one is copied to its peers, which may
+         * be in another namespace.  Both runtimes make the rootfs private or
+         * a slave before the hooks. */
+        if (mi && mi->shared)
+                return err_set(e, EBUSY, "rootfs `%s`: the mount is shared (peer group %d); "
+                               "refusing to stack an idmapped mount that would propagate",
+                               c->rootfs, mi->shared);
         root->idmap = true;
         root->mapping = &c->idmap;
         r = mapping_slot(p, root->mapping, e);
@@ -278,15 +334,9 @@ static int plan_mount(const struct plan_input *in, struct plan *p, size_t i, str
         const struct oci_config *c = in->config;
         const struct oci_mount *m = &c->mounts[i];
         struct plan_entry *pe = &p->mounts[i];
-        const struct mountinfo_entry *mi;
         int r;
 
-        /* destination, type and flags were filled in by plan_build */
-        mi = lookup(in, m->destination, e, &r);
-        if (r < 0)
-                return r;
-        pe->fstype = mi ? mi->fstype : NULL;
-
+        /* destination, type, flags and the identity were filled in before */
         r = mount_mapping(p, c, i, &pe->mapping, &pe->recursive, e);
         if (r < 0)
                 return r;
@@ -294,14 +344,26 @@ static int plan_mount(const struct plan_input *in, struct plan *p, size_t i, str
                 pe->reason = REASON_NOT_ASKED;
                 return 0;
         }
-        if (mi && mi->idmapped) {
+        if (in->mountinfo && pe->ident != IDENT_FOUND)
+                return err_set(e, ENOENT, "config.json: mounts[%zu] (%s) asks for an idmap, but %s; "
+                               "the hook will not guess which mount it is", i, m->destination,
+                               ident_problem(pe));
+        if (pe->mount && pe->mount->idmapped) {
                 pe->reason = REASON_ALREADY_IDMAPPED;
                 pe->mapping = NULL;
                 return 0;
         }
         if (fs_cannot_idmap(pe->fstype))
-                return err_set(e, EINVAL, "config.json: mounts[%zu] (%s): filesystem %s cannot be idmapped",
-                               i, m->destination, pe->fstype);
+                return err_set(e, EOPNOTSUPP, "config.json: mounts[%zu] (%s): filesystem %s "
+                               "cannot be idmapped", i, m->destination, pe->fstype);
+        if (pe->mount && pe->mount->shared)
+                return err_set(e, EBUSY, "config.json: mounts[%zu] (%s): the mount is shared "
+                               "(peer group %d); refusing to replace a mount that propagates",
+                               i, m->destination, pe->mount->shared);
+        if (pe->mount && !mountinfo_visible(in->mountinfo, pe->mount))
+                return err_set(e, EBUSY, "config.json: mounts[%zu] (%s): the runtime's mount at "
+                               "`%s` is hidden by a later mount; the hook cannot reach it", i,
+                               m->destination, pe->mount->mount_point);
         pe->idmap = true;
         r = mapping_slot(p, pe->mapping, e);
         if (r < 0)
@@ -319,9 +381,254 @@ static void nothing_to_do(struct plan *p, enum plan_reason why)
                 p->mounts[i].reason = why;
 }
 
+/* ---- the steps -------------------------------------------------------------- */
+
+struct builder {
+        struct plan *p;
+        const struct mountinfo *mi;
+        size_t cap;
+        /* the first flag that could not be kept, for the message */
+        char cannot[256];
+};
+
+static struct plan_step *add_step(struct builder *b, enum step_kind kind, struct err *e)
+{
+        struct plan *p = b->p;
+
+        if (p->n_steps == b->cap) {
+                size_t cap = b->cap ? b->cap * 2 : 16;
+                struct plan_step *steps = realloc(p->steps, cap * sizeof(*steps));
+
+                if (!steps) {
+                        err_set(e, ENOMEM, "out of memory");
+                        return NULL;
+                }
+                p->steps = steps;
+                b->cap = cap;
+        }
+        p->steps[p->n_steps] = (struct plan_step){ .kind = kind, .mapping_index = -1 };
+        return &p->steps[p->n_steps++];
+}
+
+static bool at_or_below(const struct mountinfo *mi, const struct mountinfo_entry *m,
+                        const struct mountinfo_entry *top)
+{
+        return m == top || mountinfo_is_below(mi, m, top);
+}
+
+/* Whether the steps copy `m`: it lies in the rootfs tree or a volume tree
+ * that is replaced by an idmapped clone. */
+static bool copied(const struct builder *b, const struct mountinfo_entry *m)
+{
+        const struct plan *p = b->p;
+
+        if (p->root.idmap && at_or_below(b->mi, m, p->root.mount))
+                return true;
+        for (size_t i = 0; i < p->n_mounts; i++)
+                if (p->mounts[i].idmap && at_or_below(b->mi, m, p->mounts[i].mount))
+                        return true;
+        return false;
+}
+
+/* The flags in `want` are all in force on a mount that has `have`. */
+static bool in_force(plan_attrs have, plan_attrs want)
+{
+        plan_attrs atime = want & MOUNT_ATTR__ATIME;
+
+        if (atime && (have & MOUNT_ATTR__ATIME) != atime)
+                return false;
+        return (have & want & ~MOUNT_ATTR__ATIME) == (want & ~MOUNT_ATTR__ATIME);
+}
+
+static int add_attrs(struct builder *b, const struct mountinfo_entry *m, plan_attrs want,
+                     const char *why, struct err *e)
+{
+        struct plan_step *s;
+
+        if (!want || in_force(m->attrs, want))
+                return 0;
+        /* A clone copies each mount's flags, but nothing reaches a copy that
+         * no path leads to: flags set after the hooks would be lost there. */
+        if (!mountinfo_visible(b->mi, m)) {
+                if (!b->cannot[0])
+                        snprintf(b->cannot, sizeof(b->cannot), "%s at `%s` is hidden by a later "
+                                 "mount, and its flags could not be set on its copy", why,
+                                 m->mount_point);
+                return 0;
+        }
+        s = add_step(b, STEP_SET_ATTRS, e);
+        if (!s)
+                return -ENOMEM;
+        s->mount = m;
+        s->attrs = want;
+        snprintf(s->why, sizeof(s->why), "%s", why);
+        return 0;
+}
+
+/* The mount is the one the runtime made for a config.json entry other than
+ * `self`: it carries that entry's own flags. */
+static bool other_config_mount(const struct plan *p, const struct mountinfo_entry *m, size_t self)
+{
+        for (size_t i = 0; i < p->n_mounts; i++)
+                if (i != self && p->mounts[i].mount == m)
+                        return true;
+        return false;
+}
+
+/* Every mount below `top` that is not in the tree of another config.json
+ * mount gets `want`: what rro, or a cgroup mount's flags, reach. */
+static int add_attrs_below(struct builder *b, const struct mountinfo_entry *top, size_t self,
+                           plan_attrs want, const char *why, struct err *e)
+{
+        const struct mountinfo *mi = b->mi;
+
+        for (size_t k = 0; k < mi->n; k++) {
+                const struct mountinfo_entry *m = &mi->e[k], *up = m;
+                bool mine = mountinfo_is_below(mi, m, top);
+
+                for (size_t steps = 0; mine && up != top && steps < mi->n; steps++) {
+                        mine = !other_config_mount(b->p, up, self);
+                        up = mountinfo_by_id(mi, up->parent_id);
+                        if (!up)
+                                mine = false;
+                }
+                if (mine && add_attrs(b, m, want, why, e) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Once a tree is copied, crun's own later remounts reach the old one only:
+ * every flag config.json asks for and that is not yet in force is set on
+ * the copies. */
+static int add_carry(struct builder *b, const struct plan_input *in, struct err *e)
+{
+        struct plan *p = b->p;
+
+        for (size_t i = 0; i < p->n_mounts; i++) {
+                const struct plan_entry *pe = &p->mounts[i];
+                plan_attrs want = pe->attrs | pe->attrs_recursive;
+                char why[96];
+
+                snprintf(why, sizeof(why), "mounts[%zu] %s", i, pe->destination);
+                if (!pe->mount) {
+                        /* Not found, so not known to be outside the copies.
+                         * runc sets each mount's flags as it mounts it, and a
+                         * clone copies them; crun sets some after the hooks. */
+                        if (want && in->runtime != RUNTIME_RUNC_BY_PATH && !b->cannot[0])
+                                snprintf(b->cannot, sizeof(b->cannot), "%s: %s", why,
+                                         ident_problem(pe));
+                        continue;
+                }
+                if (!copied(b, pe->mount))
+                        continue;
+                if (add_attrs(b, pe->mount, want, why, e) < 0)
+                        return -ENOMEM;
+                if (pe->attrs_recursive) {
+                        snprintf(why, sizeof(why), "below mounts[%zu] %s", i, pe->destination);
+                        if (add_attrs_below(b, pe->mount, i, pe->attrs_recursive, why, e) < 0)
+                                return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+static int add_idmap(struct builder *b, const struct plan_entry *pe, enum step_kind kind,
+                     const char *why, struct err *e)
+{
+        struct plan_step *s = add_step(b, kind, e);
+
+        if (!s)
+                return -ENOMEM;
+        s->mount = pe->mount;
+        s->recursive = pe->recursive;
+        s->mapping_index = pe->mapping_index;
+        snprintf(s->why, sizeof(s->why), "%s", why);
+        return 0;
+}
+
+static int add_paths(struct builder *b, struct err *e)
+{
+        const struct plan *p = b->p;
+
+        for (size_t i = 0; i < p->n_masked + p->n_readonly; i++) {
+                bool mask = i < p->n_masked;
+                struct plan_step *s = add_step(b, mask ? STEP_MASK : STEP_READONLY_PATH, e);
+
+                if (!s)
+                        return -ENOMEM;
+                s->path = mask ? p->masked[i] : p->readonly[i - p->n_masked];
+                snprintf(s->why, sizeof(s->why), "linux.%s[%zu]",
+                         mask ? "maskedPaths" : "readonlyPaths", mask ? i : i - p->n_masked);
+        }
+        return 0;
+}
+
+/* The whole list, in the order it is carried out: the rootfs first (the
+ * volumes' mounts are copied with it), then the volumes, then the flags on
+ * the copies, then the root's own flag and the paths. */
+static int build_steps(struct builder *b, const struct plan_input *in, struct err *e)
+{
+        struct plan *p = b->p;
+        int r = 0;
+
+        free(p->steps);
+        p->steps = NULL;
+        p->n_steps = b->cap = 0;
+        b->cannot[0] = '\0';
+        if (p->root.idmap)
+                r = add_idmap(b, &p->root, STEP_IDMAP_STACK, "rootfs", e);
+        for (size_t i = 0; r >= 0 && i < p->n_mounts; i++) {
+                const struct plan_entry *pe = &p->mounts[i];
+                const struct mountinfo_entry *parent;
+                char why[96];
+
+                if (!pe->idmap)
+                        continue;
+                /* Detaching a mount propagates to the peers of a shared
+                 * parent, which may be in another namespace: stack there. */
+                parent = mountinfo_by_id(b->mi, pe->mount->parent_id);
+                snprintf(why, sizeof(why), "mounts[%zu] %s", i, pe->destination);
+                r = add_idmap(b, pe, parent && parent->shared ? STEP_IDMAP_STACK : STEP_IDMAP_SWAP,
+                              why, e);
+        }
+        if (r >= 0 && p->n_steps)
+                r = add_carry(b, in, e);
+        if (r >= 0 && p->root.idmap && p->carry_paths) {
+                r = add_attrs(b, p->root.mount, p->root.attrs, "root.readonly", e);
+                if (r >= 0)
+                        r = add_paths(b, e);
+        }
+        return r;
+}
+
+/* Steps for the plan; under auto, a rootfs whose copy could not keep every
+ * flag the runtime means is left alone instead, with a notice. */
+static int plan_steps(const struct plan_input *in, struct plan *p, struct err *e)
+{
+        struct builder b = { .p = p, .mi = in->mountinfo };
+        int r = build_steps(&b, in, e);
+
+        if (r < 0 || !b.cannot[0])
+                return r;
+        if (p->root.idmap && in->activation == ACTIVATION_AUTO) {
+                char detail[300];
+
+                snprintf(detail, sizeof(detail), "%s", b.cannot);
+                p->root.idmap = false;
+                r = refuse_rootfs(in, p, REASON_CANNOT_CARRY, detail, e);
+                if (r >= 0)
+                        r = build_steps(&b, in, e);
+                if (r < 0 || !b.cannot[0])
+                        return r;
+        }
+        return err_set(e, EBUSY, "%s; refusing what was asked rather than loosen it", b.cannot);
+}
+
 int plan_build(const struct plan_input *in, struct plan *out, struct err *e)
 {
         const struct oci_config *c = in->config;
+        const struct mountinfo_entry *rootmi = NULL;
         struct plan p = {
                 .rootfs = c->rootfs,
                 .root = { .destination = "/", .config_index = SIZE_MAX, .mapping_index = -1 },
@@ -329,11 +636,13 @@ int plan_build(const struct plan_input *in, struct plan *out, struct err *e)
                 .n_masked = c->n_masked,
                 .readonly = (const char *const *)c->readonly_paths,
                 .n_readonly = c->n_readonly,
+                .runtime = in->runtime,
         };
         int r = 0;
 
         p.root.attrs = c->root_readonly ? MOUNT_ATTR_RDONLY : 0;
-        p.carry_paths = !in->runtime_applies_paths;
+        p.carry_paths = in->runtime != RUNTIME_RUNC_BY_PATH &&
+                        in->runtime != RUNTIME_RUNC_PIVOTS_INTO_HANDLE;
         p.n_mounts = c->n_mounts;
         if (c->n_mounts) {
                 p.mounts = calloc(c->n_mounts, sizeof(*p.mounts));
@@ -350,15 +659,22 @@ int plan_build(const struct plan_input *in, struct plan *out, struct err *e)
                 p.mounts[i].mapping_index = -1;
                 carry_attrs(&c->mounts[i], &p.mounts[i].attrs, &p.mounts[i].attrs_recursive);
         }
+        if (in->mountinfo)
+                rootmi = mountinfo_top(in->mountinfo, c->rootfs);
 
         if (!c->has_userns)
                 nothing_to_do(&p, REASON_NO_USERNS);
         else if (!c->has_idmap)
                 nothing_to_do(&p, REASON_NO_MAPPING);
         else {
-                r = plan_rootfs(in, &p, e);
+                if (in->mountinfo)
+                        r = identify_mounts(in, &p, rootmi, e);
+                if (r >= 0)
+                        r = plan_rootfs(in, &p, rootmi, e);
                 for (size_t i = 0; r >= 0 && i < c->n_mounts; i++)
                         r = plan_mount(in, &p, i, e);
+                if (r >= 0 && in->mountinfo && plan_has_work(&p))
+                        r = plan_steps(in, &p, e);
                 if (r >= 0 && !plan_has_work(&p)) {
                         p.nothing_to_do = true;
                         p.why = REASON_NOT_ASKED;
@@ -386,7 +702,9 @@ void plan_free(struct plan *p)
 {
         free(p->mounts);
         free(p->owned);
+        free(p->steps);
         p->mounts = NULL;
         p->owned = NULL;
-        p->n_mounts = p->n_owned = 0;
+        p->steps = NULL;
+        p->n_mounts = p->n_owned = p->n_steps = 0;
 }

@@ -16,6 +16,7 @@
 #include "../base/err.h"
 #include "idmap.h"
 #include "mountinfo.h"
+#include "runtime.h"
 
 /* Annotation that turns the rootfs idmap on or off per container. */
 #define ANNOTATION_ROOTFS "io.github.oci-idmap-hook.rootfs"
@@ -37,6 +38,8 @@ enum plan_reason {
         REASON_NOT_ASKED,           /* no idmap/ridmap option, no mappings of its own */
         REASON_ALREADY_IDMAPPED,    /* the runtime made it idmapped itself */
         REASON_FS_CANNOT_IDMAP,     /* the filesystem cannot be idmapped */
+        REASON_PIVOTS_INTO_HANDLE,  /* the runtime's root will be its own handle (runc 1.3.6+) */
+        REASON_CANNOT_CARRY,        /* auto: a flag the runtime means could not be kept */
 };
 
 const char *plan_reason_str(enum plan_reason r);
@@ -44,6 +47,16 @@ const char *plan_reason_str(enum plan_reason r);
 /* MOUNT_ATTR_RDONLY, NOSUID, NODEV, NOEXEC, the atime mode (NOATIME or
  * STRICTATIME; neither is relatime), NODIRATIME, NOSYMFOLLOW */
 typedef unsigned plan_attrs;
+
+/* How a config.json mount was found in the container's mount table. */
+enum plan_ident {
+        IDENT_NO_TABLE = 0,     /* planned from config.json alone */
+        IDENT_FOUND,            /* the mount the runtime made at its destination */
+        IDENT_NOT_THERE,        /* nothing at the destination: the runtime mounted it
+                                 * elsewhere (a symlink on the way) or not at all */
+        IDENT_AMBIGUOUS,        /* the mounts at the destination do not pair one to
+                                 * one with the config.json entries for it */
+};
 
 struct plan_entry {
         const char *destination;        /* "/" for the rootfs; else inside the rootfs */
@@ -57,6 +70,40 @@ struct plan_entry {
         plan_attrs attrs;               /* flags the runtime meant for this mount */
         plan_attrs attrs_recursive;     /* ... for every mount below it too */
         size_t config_index;            /* index into config.mounts; SIZE_MAX for the rootfs */
+        enum plan_ident ident;
+        /* The mount the runtime made for it, in the table read at hook
+         * start (plan_input.mountinfo); NULL unless IDENT_FOUND. */
+        const struct mountinfo_entry *mount;
+};
+
+/* What the hook does, step by step, in this order.  Mounts are named by
+ * their entry in the table read at hook start; the apply layer follows each
+ * into the copies that earlier steps make of it, and acts on it through an
+ * fd whose mount id it has checked, never through a path looked up anew in
+ * directories the image or the container control. */
+enum step_kind {
+        /* Clone the mount's tree (open_tree, recursive), idmap the clone's
+         * top (with `recursive`, every mount of it, in one call), and put it
+         * in place: on top of the mount (STACK), or instead of it (SWAP:
+         * the old one is detached; one the kernel keeps locked to its parent
+         * cannot be, and is stacked on). */
+        STEP_IDMAP_STACK,
+        STEP_IDMAP_SWAP,
+        STEP_SET_ATTRS,         /* set `attrs` on the mount (its copy by now) */
+        STEP_MASK,              /* cover `path` (in the rootfs) as the runtime masks it */
+        STEP_READONLY_PATH,     /* bind `path` read-only onto itself, recursively */
+};
+
+struct plan_step {
+        enum step_kind kind;
+        const struct mountinfo_entry *mount;    /* IDMAP_*, SET_ATTRS */
+        bool recursive;                         /* IDMAP_* */
+        int mapping_index;                      /* IDMAP_* */
+        plan_attrs attrs;                       /* SET_ATTRS */
+        const char *path;                       /* MASK, READONLY_PATH */
+        /* What it is for, e.g. "mounts[12] /etc/hosts", "below mounts[13]
+         * /sys/fs/cgroup", "root.readonly", "linux.maskedPaths[0]". */
+        char why[96];
 };
 
 struct plan {
@@ -73,6 +120,7 @@ struct plan {
          * replacement, and must be left to: between the hooks and those steps
          * it writes sysctls through /proc/sys, which must still be writable. */
         bool carry_paths;
+        enum runtime_kind runtime;
         const char *const *masked;      /* linux.maskedPaths */
         size_t n_masked;
         const char *const *readonly;    /* linux.readonlyPaths, to carry over */
@@ -84,6 +132,13 @@ struct plan {
         /* Mappings parsed from crun's idmap=... options live here. */
         struct id_mapping *owned;
         size_t n_owned;
+        /* The steps, when planned with a mount table. */
+        struct plan_step *steps;
+        size_t n_steps;
+        /* Under auto, why the rootfs was left alone when the hook could not
+         * keep what the runtime meant (REASON_CANNOT_CARRY,
+         * REASON_PIVOTS_INTO_HANDLE): one line for the log, else "". */
+        char notice[512];
 };
 
 /* What the hook knows of the rootfs directory on disk (stat of root.path). */
@@ -98,7 +153,10 @@ struct plan_input {
         const struct mountinfo *mountinfo;      /* NULL: plan from config.json alone */
         struct rootfs_owner owner;
         enum activation activation;
-        bool runtime_applies_paths;     /* runc: see plan.carry_paths */
+        enum runtime_kind runtime;              /* what the runtime does after the hooks */
+        /* root.path is the host's "/" (same device and inode): never
+         * idmapped, since the container's root would own the host. */
+        bool rootfs_is_host_root;
 };
 
 /* Reads the activation from the annotations (state's win over config's). */
@@ -110,6 +168,9 @@ void plan_free(struct plan *p);
 
 /* True when something in the plan is to be idmapped. */
 bool plan_has_work(const struct plan *p);
+
+/* One step as a line of text, as the printout and the debug log show it. */
+void plan_step_format(const struct plan_step *s, const struct plan *p, char *buf, size_t len);
 
 /* Human-readable and JSON printouts (`oci-idmap-hook plan [--json]`). */
 int plan_print_text(const struct plan *p, FILE *f);

@@ -1,36 +1,51 @@
 /* Printing a plan: one line per decision for people, JSON for scripts. */
 #include "plan.h"
 
+#include "mountflags.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <yajl/yajl_gen.h>
 
-static const struct {
-        unsigned attr;
-        const char *name;
-} attr_names[] = {
-        { MOUNT_ATTR_RDONLY, "ro" },
-        { MOUNT_ATTR_NOSUID, "nosuid" },
-        { MOUNT_ATTR_NODEV, "nodev" },
-        { MOUNT_ATTR_NOEXEC, "noexec" },
-        { MOUNT_ATTR_NOATIME, "noatime" },
-        { MOUNT_ATTR_STRICTATIME, "strictatime" },
-        { MOUNT_ATTR_NODIRATIME, "nodiratime" },
-        { MOUNT_ATTR_NOSYMFOLLOW, "nosymfollow" },
-};
-
 static void format_attrs(plan_attrs a, char *buf, size_t len)
 {
-        size_t used = 0;
+        mount_flags_format(a, buf, len);
+}
 
-        buf[0] = '\0';
-        for (size_t i = 0; i < sizeof(attr_names) / sizeof(attr_names[0]) && used < len; i++)
-                if (a & attr_names[i].attr)
-                        used += (size_t)snprintf(buf + used, len - used, "%s%s",
-                                                 used ? "," : "", attr_names[i].name);
-        if (!used)
-                snprintf(buf, len, "-");
+static const char *const step_names[] = {
+        [STEP_IDMAP_STACK] = "idmap-stack",
+        [STEP_IDMAP_SWAP] = "idmap-swap",
+        [STEP_SET_ATTRS] = "set-attrs",
+        [STEP_MASK] = "mask",
+        [STEP_READONLY_PATH] = "readonly-path",
+};
+
+void plan_step_format(const struct plan_step *s, const struct plan *p, char *buf, size_t len)
+{
+        char attrs[128], uids[IDMAP_TEXT_MAX], gids[IDMAP_TEXT_MAX];
+        const struct id_mapping *m;
+
+        switch (s->kind) {
+        case STEP_IDMAP_STACK:
+        case STEP_IDMAP_SWAP:
+                m = p->mappings[s->mapping_index];
+                idmap_format(&m->uid, uids, sizeof(uids));
+                idmap_format(&m->gid, gids, sizeof(gids));
+                snprintf(buf, len, "%s mount %d `%s` (%s): uids %s gids %s, %s", step_names[s->kind],
+                         s->mount->mount_id, s->mount->mount_point, s->why, uids, gids,
+                         s->recursive ? "recursive" : "top only");
+                break;
+        case STEP_SET_ATTRS:
+                format_attrs(s->attrs, attrs, sizeof(attrs));
+                snprintf(buf, len, "set-attrs mount %d `%s` (%s): %s", s->mount->mount_id,
+                         s->mount->mount_point, s->why, attrs);
+                break;
+        case STEP_MASK:
+        case STEP_READONLY_PATH:
+                snprintf(buf, len, "%s `%s` (%s)", step_names[s->kind], s->path, s->why);
+                break;
+        }
 }
 
 static void print_entry(const struct plan_entry *pe, const char *label, FILE *f)
@@ -40,6 +55,12 @@ static void print_entry(const struct plan_entry *pe, const char *label, FILE *f)
         fprintf(f, "%s %s", label, pe->destination);
         if (pe->type || pe->fstype)
                 fprintf(f, " (%s)", pe->type ? pe->type : pe->fstype);
+        if (pe->mount)
+                fprintf(f, " [mount %d]", pe->mount->mount_id);
+        else if (pe->ident == IDENT_NOT_THERE)
+                fprintf(f, " [not at its destination]");
+        else if (pe->ident == IDENT_AMBIGUOUS)
+                fprintf(f, " [ambiguous at its destination]");
         if (pe->idmap) {
                 char uids[IDMAP_TEXT_MAX], gids[IDMAP_TEXT_MAX];
 
@@ -80,6 +101,14 @@ int plan_print_text(const struct plan *p, FILE *f)
         print_list(p->carry_paths ? "read-only paths" : "read-only paths (left to the runtime)",
                    p->readonly, p->n_readonly, f);
         fprintf(f, "user namespaces: %zu\n", p->n_mappings);
+        if (p->notice[0])
+                fprintf(f, "notice: %s\n", p->notice);
+        for (size_t i = 0; i < p->n_steps; i++) {
+                char line[1024];
+
+                plan_step_format(&p->steps[i], p, line, sizeof(line));
+                fprintf(f, "step %zu: %s\n", i + 1, line);
+        }
         return ferror(f) ? -EIO : 0;
 }
 
@@ -104,12 +133,47 @@ static void gen_map(yajl_gen g, const char *key, const struct id_map *m)
 
 static void gen_attrs(yajl_gen g, const char *key, plan_attrs a)
 {
+        char names[128], *save = NULL;
+
         STR(g, key);
         yajl_gen_array_open(g);
-        for (size_t i = 0; i < sizeof(attr_names) / sizeof(attr_names[0]); i++)
-                if (a & attr_names[i].attr)
-                        STR(g, attr_names[i].name);
+        format_attrs(a, names, sizeof(names));
+        for (char *t = strtok_r(names, ",", &save); a && t; t = strtok_r(NULL, ",", &save))
+                STR(g, t);
         yajl_gen_array_close(g);
+}
+
+static void gen_step(yajl_gen g, const struct plan *p, const struct plan_step *s)
+{
+        char line[1024];
+
+        yajl_gen_map_open(g);
+        STR(g, "kind");
+        STR(g, step_names[s->kind]);
+        if (s->mount) {
+                STR(g, "mountID");
+                yajl_gen_integer(g, s->mount->mount_id);
+                STR(g, "mountPoint");
+                STR(g, s->mount->mount_point);
+        }
+        if (s->kind == STEP_IDMAP_STACK || s->kind == STEP_IDMAP_SWAP) {
+                STR(g, "recursive");
+                yajl_gen_bool(g, s->recursive);
+                STR(g, "userNamespace");
+                yajl_gen_integer(g, s->mapping_index);
+        }
+        if (s->kind == STEP_SET_ATTRS)
+                gen_attrs(g, "attrs", s->attrs);
+        if (s->path) {
+                STR(g, "path");
+                STR(g, s->path);
+        }
+        STR(g, "for");
+        STR(g, s->why);
+        plan_step_format(s, p, line, sizeof(line));
+        STR(g, "text");
+        STR(g, line);
+        yajl_gen_map_close(g);
 }
 
 static void gen_entry(yajl_gen g, const struct plan_entry *pe)
@@ -175,6 +239,13 @@ int plan_print_json(const struct plan *p, FILE *f)
         gen_list(g, "readonlyPaths", p->readonly, p->n_readonly);
         STR(g, "userNamespaces");
         yajl_gen_integer(g, (long long)p->n_mappings);
+        STR(g, "notice");
+        p->notice[0] ? STR(g, p->notice) : yajl_gen_null(g);
+        STR(g, "steps");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < p->n_steps; i++)
+                gen_step(g, p, &p->steps[i]);
+        yajl_gen_array_close(g);
         yajl_gen_map_close(g);
         yajl_gen_get_buf(g, &buf, &len);
         fwrite(buf, 1, len, f);

@@ -204,9 +204,13 @@ Test(cli, plan_prints_the_samples_decisions)
         run(&res, NULL, (char *[]){ "oci-idmap-hook", "plan", "--bundle", bundle, "--mountinfo", mi, NULL });
         cr_assert_eq(res.status, 0, "stderr: %s", res.err);
         cr_assert(strstr(res.out, "rootfs: /srv/containers/demo/rootfs\n"), "%s", res.out);
-        cr_assert(strstr(res.out, "mount /vol (bind): idmap uids 0:100000:65536 gids 0:100000:65536, top only"), "%s", res.out);
-        cr_assert(strstr(res.out, "mount /rovol (bind): keep, not asked"), "%s", res.out);
-        cr_assert(strstr(res.out, "mount /proc (proc): keep, not asked"), "%s", res.out);
+        cr_assert(strstr(res.out, "mount /vol (bind) [mount 74]: idmap uids 0:100000:65536 gids 0:100000:65536, top only"), "%s", res.out);
+        cr_assert(strstr(res.out, "mount /rovol (bind) [mount 78]: keep, not asked"), "%s", res.out);
+        cr_assert(strstr(res.out, "mount /proc (proc) [mount 76]: keep, not asked"), "%s", res.out);
+        /* the steps: the rootfs stacked, /vol swapped, flags left to runc */
+        cr_assert(strstr(res.out, "step 1: idmap-stack mount "), "%s", res.out);
+        cr_assert(strstr(res.out, "step 2: idmap-swap mount 74 `/srv/containers/demo/rootfs/vol` "
+                                  "(mounts[3] /vol)"), "%s", res.out);
 }
 
 Test(cli, plan_json_from_config_alone)

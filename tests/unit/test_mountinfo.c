@@ -135,7 +135,9 @@ Test(mountinfo_sample, per_mount_flags_come_from_field_6_not_the_super_options)
         struct mountinfo crun, runc;
 
         load_both(&crun, &runc);
-        cr_assert_eq(top(&crun, ROOTFS "/dev")->attrs, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+        /* neither "relatime" nor "noatime": podman asked /dev strictatime */
+        cr_assert_eq(top(&crun, ROOTFS "/dev")->attrs,
+                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_STRICTATIME);
         cr_assert_eq(top(&runc, ROOTFS "/etc/hosts")->attrs,
                      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
         /* "ro" in the super options of /mnt/extra is the filesystem's, the
@@ -203,7 +205,9 @@ Test(mountinfo_format, octal_escapes_are_undone_in_paths_and_source)
         cr_assert_str_eq(m->mount_point, "/mnt/with space\ttab\nnewline\\backslash");
         cr_assert_str_eq(m->source, "/dev/disk one");
         cr_assert_str_eq(m->optional_fields, "shared:7 master:3");
-        cr_assert_eq(m->attrs, MOUNT_ATTR_NOSUID);
+        cr_assert_eq(m->attrs, MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME);
+        cr_assert_eq(m->shared, 7);
+        cr_assert_eq(m->master, 3);
         cr_assert_eq(mountinfo_top(&mi, "/mnt/with space\ttab\nnewline\\backslash"), m);
         cr_assert_str_eq(mi.e[0].optional_fields, "shared:1");
         mountinfo_free(&mi);
@@ -234,7 +238,9 @@ Test(mountinfo_format, many_optional_fields_and_idmapped_are_read)
         cr_assert_str_eq(mi.e[1].mount_options, "ro,nosuid,nodev,noexec,idmapped");
         cr_assert(mi.e[1].idmapped);
         cr_assert_eq(mi.e[1].attrs, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                                    MOUNT_ATTR_NOEXEC);
+                                    MOUNT_ATTR_NOEXEC | MOUNT_ATTR_STRICTATIME);
+        cr_assert_eq(mi.e[1].shared, 2);
+        cr_assert_eq(mi.e[1].master, 1);
         cr_assert_str_eq(mi.e[1].source, "/dev/x", "no newline at the end: the line still ends");
         mountinfo_free(&mi);
 }

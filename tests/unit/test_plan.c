@@ -435,9 +435,9 @@ Test(plan_print, text_names_each_decision_and_reason)
 
         build_from_sample(&fx, "crun", true, owned_by_root, ACTIVATION_AUTO);
         out = print(&fx.plan, false);
-        expect_contains(out, "mount / (ext4): idmap uids 0:100000:65536 gids 0:100000:65536, top only; carry over ro\n");
-        expect_contains(out, "mount /vol (bind): keep, already idmapped by the runtime;");
-        expect_contains(out, "mount /rovol (bind): keep, not asked; carry over ro, below it ro\n");
+        expect_contains(out, "mount / (ext4) [mount 76]: idmap uids 0:100000:65536 gids 0:100000:65536, top only; carry over ro\n");
+        expect_contains(out, "mount /vol (bind) [mount 72]: keep, already idmapped by the runtime;");
+        expect_contains(out, "mount /rovol (bind) [mount 71]: keep, not asked; carry over ro, below it ro\n");
         expect_contains(out, "masked paths: /proc/acpi /proc/kcore /proc/keys");
         expect_contains(out, "user namespaces: 1\n");
         free(out);
@@ -470,7 +470,7 @@ Test(plan_sample, under_runc_root_ro_masks_and_readonly_paths_are_left_to_it)
         in.config = &fx.config;
         in.mountinfo = &fx.mountinfo;
         in.owner = owned_by_root;
-        in.runtime_applies_paths = true;
+        in.runtime = RUNTIME_RUNC_BY_PATH;
         cr_assert_eq(plan_build(&in, &fx.plan, &fx.e), 0, "%s", fx.e.msg);
         cr_assert_not(fx.plan.carry_paths);
         cr_assert(fx.plan.root.idmap, "the idmap itself is the hook's under every runtime");
