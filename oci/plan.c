@@ -611,7 +611,7 @@ static int plan_steps(const struct plan_input *in, struct plan *p, struct err *e
 
         if (r < 0 || !b.cannot[0])
                 return r;
-        if (p->root.idmap && in->activation == ACTIVATION_AUTO) {
+        if (p->root.idmap) {
                 char detail[300];
 
                 snprintf(detail, sizeof(detail), "%s", b.cannot);
