@@ -235,12 +235,13 @@ static const char *current_runtime_bin(enum e2e_runtime rt)
 
 const char *e2e_runtime_bin(enum e2e_runtime rt)
 {
-        const char *crun = getenv(E2E_CRUN_BIN_ENV);
+        const char *crun_is_current = getenv(E2E_CRUN_IS_CURRENT_ENV);
 
+        if (rt == E2E_CRUN && crun_is_current && strcmp(crun_is_current, "1") == 0)
+                rt = E2E_CRUN_CURRENT;
+        cr_assert_lt((size_t)rt, ARRAY_SIZE(runtimes), "no runtime %d", (int)rt);
         if (runtimes[rt].file)
                 return current_runtime_bin(rt);
-        if (rt == E2E_CRUN && crun && crun[0])
-                return crun;
         return runtimes[rt].command;
 }
 

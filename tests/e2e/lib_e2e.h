@@ -37,10 +37,11 @@ enum e2e_hook { E2E_WITHOUT_HOOK, E2E_WITH_HOOK };
 
 #define E2E_RUNTIMES_ENV "OIH_RUNTIMES_DIR"
 
-/* OIH_E2E_CRUN_BIN, when set, is the crun that E2E_CRUN runs instead of
- * Debian's: a way to run the existing suites under another crun (their
- * names and version checks then speak of 1.8.1 still). */
-#define E2E_CRUN_BIN_ENV "OIH_E2E_CRUN_BIN"
+/* With OIH_E2E_CRUN_IS_CURRENT=1, E2E_CRUN runs crun 1.27.1 (as
+ * E2E_CRUN_CURRENT) instead of Debian's: a way to run the existing suites
+ * under it by hand (their names and version checks then still speak of
+ * 1.8.1). */
+#define E2E_CRUN_IS_CURRENT_ENV "OIH_E2E_CRUN_IS_CURRENT"
 
 /* "runc", "crun", "runc-1.3.6", "crun-1.27.1": for messages and state dirs. */
 const char *e2e_runtime_name(enum e2e_runtime rt);

@@ -113,3 +113,105 @@ E2E_TEST(current_runtime, runc_1_3_6_rootfs_true_fails_to_start_saying_use_oci_i
         e2e_expect_err_has(r, "oci-idmap-runtime");
         e2e_expect_absent(rootfs, "made-inside");
 }
+
+/* Under podman the hook's stderr reaches nobody when it succeeds; what the
+ * container gets must still be what it gets without the hook. */
+E2E_TEST(current_runtime, runc_1_3_6_podman_auto_container_runs_as_without_the_hook)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        struct e2e_podman c = {
+                .runtime = E2E_RUNC_CURRENT, .hook = E2E_WITHOUT_HOOK,
+                .flags = E2E_ARGV(E2E_USERNS_FLAGS), .rootfs = rootfs,
+                .cmd = SHOW_ROOT_OWNER_AND_MOUNTS,
+        };
+        struct e2e_result *without = e2e_podman_run(&c);
+        c.hook = E2E_WITH_HOOK;
+        struct e2e_result *with = e2e_podman_run(&c);
+
+        e2e_expect_ok(without);
+        e2e_expect_ok(with);
+        const char *mountinfo = e2e_expect_out_prefix(with, "65534\n");
+        e2e_expect_idmapped(mountinfo, "/", false);
+        e2e_expect_same_view(e2e_expect_out_prefix(without, "65534\n"), mountinfo);
+}
+
+/* ---- crun 1.27.1 and the hook ---------------------------------------------------- */
+
+/* Like crun 1.8.1 it takes handles before the hooks and applies root
+ * read-only, masks and read-only paths through them after: the hook must
+ * carry every one of them over to the idmapped rootfs. */
+static struct e2e_result *crun_read_only(enum e2e_hook hook, const char *rootfs, const char *vol,
+                                         const char *rovol, const char *const *args)
+{
+        const struct e2e_mount mounts[] = {
+                { "/vol", "bind", vol, E2E_ARGV("rbind", "rw", "idmap") },
+                { "/rovol", "bind", rovol, E2E_ARGV("rbind", "ro", "idmap") },
+        };
+        return e2e_bundle_run(&(struct e2e_bundle){
+                .runtime = E2E_CRUN_CURRENT, .hook = hook, .rootfs = rootfs,
+                .readonly_root = true, .mounts = mounts, .n_mounts = 2, .args = args,
+        });
+}
+
+E2E_TEST(current_runtime, crun_1_27_1_bundle_view_with_hook_equals_view_without_it_but_for_ownership)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        const char *vol = e2e_make_volume("vol"), *rovol = e2e_make_volume("rovol");
+        const char *const *cmd = E2E_ARGV("cat", "/proc/self/mountinfo");
+
+        struct e2e_result *without = crun_read_only(E2E_WITHOUT_HOOK, rootfs, vol, rovol, cmd);
+        struct e2e_result *with = crun_read_only(E2E_WITH_HOOK, rootfs, vol, rovol, cmd);
+        e2e_expect_same_view_with_idmapped_root(without, with);
+}
+
+E2E_TEST(current_runtime, crun_1_27_1_bundle_read_only_root_ro_volume_and_masks_are_kept)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        const char *vol = e2e_make_volume("vol"), *rovol = e2e_make_volume("rovol");
+        struct e2e_result *r = crun_read_only(E2E_WITH_HOOK, rootfs, vol, rovol,
+                                              E2E_SH("stat -c %u / /rovol/f; "
+                                                     "stat -c %t:%T /proc/keys; "
+                                                     "touch /x; touch /rovol/x; "
+                                                     "echo x > /proc/sys/kernel/hostname"));
+
+        e2e_expect_fail_with(r, "/proc/sys/kernel/hostname: Read-only file system");
+        cr_assert_str_eq(r->out, "0\n0\n1:3\n", "%s", e2e_describe(r));
+        e2e_expect_err_has(r, "touch: /x: Read-only file system");
+        e2e_expect_err_has(r, "/rovol/x: Read-only file system");
+        e2e_expect_absent(rootfs, "x");
+        e2e_expect_absent(rovol, "x");
+}
+
+E2E_TEST(current_runtime, crun_1_27_1_podman_view_with_hook_equals_view_without_it_but_for_ownership)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        const char *vol = e2e_make_volume("vol");
+        struct e2e_podman c = {
+                .runtime = E2E_CRUN_CURRENT, .hook = E2E_WITHOUT_HOOK,
+                .flags = E2E_ARGV(E2E_USERNS_FLAGS, "--read-only", "-v",
+                                  e2e_strf("%s:/vol:ro", vol)),
+                .rootfs = rootfs, .cmd = E2E_ARGV("cat", "/proc/self/mountinfo"),
+        };
+        struct e2e_result *without = e2e_podman_run(&c);
+        c.hook = E2E_WITH_HOOK;
+        struct e2e_result *with = e2e_podman_run(&c);
+
+        e2e_expect_same_view_with_idmapped_root(without, with);
+}
+
+/* ---- the binaries ------------------------------------------------------------------ */
+
+static void expect_version(enum e2e_runtime rt, const char *version)
+{
+        struct e2e_result *r = e2e_run(E2E_ARGV(e2e_runtime_bin(rt), "--version"));
+
+        e2e_expect_ok(r);
+        cr_assert(strstr(r->out, version), "%s is not %s:\n%s", e2e_runtime_name(rt), version,
+                  e2e_describe(r));
+}
+
+E2E_TEST(current_runtime, binaries_are_runc_1_3_6_and_crun_1_27_1)
+{
+        expect_version(E2E_RUNC_CURRENT, "runc version 1.3.6\n");
+        expect_version(E2E_CRUN_CURRENT, "crun version 1.27.1");
+}
