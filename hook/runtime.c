@@ -13,10 +13,12 @@
  *                container's root is the mount under any a hook stacks on it.
  *                Other O_PATH fds it holds are on the tmpfs mounts (kept for
  *                their remount) and on a detached procfs.
- *   crun 1.8.1,  two fds on the rootfs mount, both on root.path: O_PATH|
- *   crun 1.27.1  O_CLOEXEC (012000000) and plain O_PATH (010000000), no
- *                O_DIRECTORY.  It applies masks and read-only paths through
- *                handles taken from them after the hooks.
+ *   crun 1.8.1,  an fd on root.path, O_PATH|O_CLOEXEC (012000000), no
+ *   crun 1.27.1  O_DIRECTORY, opened right after the bind; with
+ *                root.readonly also a dup of it (plain O_PATH, 010000000: dup
+ *                drops close-on-exec) kept for the read-only remount.  It
+ *                applies that remount, masks and read-only paths through
+ *                these handles after the hooks.
  *
  * The state tells runc from crun: runc writes "status":"creating" and no
  * "root" key (1.1.5 and 1.3.6 alike), crun "status":"created" with "root".

@@ -65,7 +65,7 @@ enum holds {
         HOLDS_NOTHING,          /* runc 1.1.5 */
         HOLDS_RUNC_DIR_HANDLE,  /* runc 1.3.6: O_PATH|O_DIRECTORY|O_CLOEXEC on root.path */
         HOLDS_TWO_DIR_HANDLES,
-        HOLDS_CRUN_HANDLES,     /* crun: O_PATH|O_CLOEXEC and O_PATH on root.path */
+        HOLDS_CRUN_HANDLES,     /* crun, read-only root: O_PATH|O_CLOEXEC and its dup */
         HOLDS_SUBDIR,           /* a directory below root.path, same mount */
 };
 
@@ -81,8 +81,7 @@ static void hold(enum holds h)
                 open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 return;
         case HOLDS_CRUN_HANDLES:
-                open(rootfs, O_PATH | O_CLOEXEC);
-                open(rootfs, O_PATH);
+                (void)!dup(open(rootfs, O_PATH | O_CLOEXEC));
                 return;
         case HOLDS_SUBDIR:
                 open(etc, O_PATH | O_DIRECTORY | O_CLOEXEC);
