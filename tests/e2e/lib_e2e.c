@@ -1263,7 +1263,8 @@ void e2e_expect_volume_idmapped_once(const struct e2e_result *r, const char *vol
 
 const char *e2e_probe_runtime_kind(enum e2e_runtime rt, const char *rootfs)
 {
-        const char *out = e2e_strf("%s/runtime-kind.%u", WORK_DIR, container_seq + 1);
+        static unsigned probes;
+        const char *out = e2e_strf("%s/runtime-kind.%u", WORK_DIR, ++probes);
         struct e2e_result *r = e2e_bundle_run(&(struct e2e_bundle){
                 .runtime = rt, .hook = E2E_WITH_HOOK, .hook_path = RUNTIME_PROBE_BIN,
                 .rootfs = rootfs,
