@@ -4,6 +4,7 @@
 #include "base/cleanup.h"
 #include "oci/mountinfo.h"
 #include "tests/support/oci_bundle.h"
+#include "tests/support/runtime_probe.h"
 
 #include <criterion/criterion.h>
 #include <ctype.h>
@@ -83,11 +84,6 @@ char *e2e_strf(const char *fmt, ...)
         va_end(ap);
         cr_assert_geq(r, 0, "out of memory");
         return keep(s);
-}
-
-const char *e2e_runtime_name(enum e2e_runtime rt)
-{
-        return rt == E2E_CRUN ? "crun" : "runc";
 }
 
 const char *e2e_work_dir(void)
@@ -196,6 +192,60 @@ static void copy_file(const char *from, const char *to, mode_t mode)
         close(in);
         cr_assert_eq(close(out), 0, "close `%s`: %s", to, strerror(errno));
 }
+
+/* ---- runtimes ------------------------------------------------------------- */
+
+static const struct {
+        const char *name;       /* e2e_runtime_name */
+        const char *command;    /* the name tools know it by */
+        const char *file;       /* in OIH_RUNTIMES_DIR; NULL: Debian's, from PATH */
+} runtimes[] = {
+        [E2E_RUNC] = { "runc", "runc", NULL },
+        [E2E_CRUN] = { "crun", "crun", NULL },
+        [E2E_RUNC_CURRENT] = { "runc-1.3.6", "runc", "runc-1.3.6" },
+        [E2E_CRUN_CURRENT] = { "crun-1.27.1", "crun", "crun-1.27.1" },
+};
+
+const char *e2e_runtime_name(enum e2e_runtime rt)
+{
+        cr_assert_lt((size_t)rt, ARRAY_SIZE(runtimes), "no runtime %d", (int)rt);
+        return runtimes[rt].name;
+}
+
+/* The current runtimes are copied under the names runc and crun, one
+ * directory each, into the work dir (on tmpfs, gone with the test). */
+static const char *current_runtime_bin(enum e2e_runtime rt)
+{
+        const char *dir = getenv(E2E_RUNTIMES_ENV);
+        const char *bin = e2e_strf("%s/runtimes/%s/%s", WORK_DIR, runtimes[rt].name,
+                                   runtimes[rt].command);
+
+        if (access(bin, X_OK) == 0)
+                return bin;
+        cr_assert(dir && dir[0], "%s is not set: this test runs %s, which it takes from that "
+                  "directory (%s there); .ci/run sets it to ../shared/runtimes",
+                  E2E_RUNTIMES_ENV, runtimes[rt].name, runtimes[rt].file);
+        const char *src = e2e_strf("%s/%s", dir, runtimes[rt].file);
+        cr_assert_eq(access(src, X_OK), 0, "%s=%s: `%s` is not there or not executable: %s",
+                     E2E_RUNTIMES_ENV, dir, src, strerror(errno));
+        e2e_mkdirs(e2e_strf("%s/runtimes/%s", WORK_DIR, runtimes[rt].name), 0755);
+        copy_file(src, bin, 0755);
+        return bin;
+}
+
+const char *e2e_runtime_bin(enum e2e_runtime rt)
+{
+        const char *crun_is_current = getenv(E2E_CRUN_IS_CURRENT_ENV);
+
+        if (rt == E2E_CRUN && crun_is_current && strcmp(crun_is_current, "1") == 0)
+                rt = E2E_CRUN_CURRENT;
+        cr_assert_lt((size_t)rt, ARRAY_SIZE(runtimes), "no runtime %d", (int)rt);
+        if (runtimes[rt].file)
+                return current_runtime_bin(rt);
+        return runtimes[rt].command;
+}
+
+/* ---- rm -rf ----------------------------------------------------------------- */
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -830,17 +880,17 @@ void e2e_setup(void)
         snprintf(cgroup_name, sizeof(cgroup_name), "%s-%d", NAME_PREFIX, getpid());
 }
 
+/* Only a runtime that ran has a state dir, so e2e_runtime_bin finds it. */
 static void delete_runtime_containers(enum e2e_runtime rt)
 {
         const char *state = e2e_strf("%s/%s-state", WORK_DIR, e2e_runtime_name(rt));
         if (access(state, F_OK) < 0)
                 return;
-        struct e2e_result *r =
-                e2e_run(E2E_ARGV(e2e_runtime_name(rt), "--root", state, "list", "-q"));
+        const char *bin = e2e_runtime_bin(rt);
+        struct e2e_result *r = e2e_run(E2E_ARGV(bin, "--root", state, "list", "-q"));
         char *save = NULL;
         for (char *id = strtok_r(r->out, "\n", &save); id; id = strtok_r(NULL, "\n", &save))
-                e2e_run(E2E_ARGV(e2e_runtime_name(rt), "--root", state, "delete", "--force",
-                                 id));
+                e2e_run(E2E_ARGV(bin, "--root", state, "delete", "--force", id));
 }
 
 /* Mounts the test made below the disk dir (in our namespace only) would
@@ -869,8 +919,8 @@ void e2e_teardown(void)
 {
         kill_descendants();
         if (disk_dir[0]) {
-                delete_runtime_containers(E2E_RUNC);
-                delete_runtime_containers(E2E_CRUN);
+                for (size_t i = 0; i < ARRAY_SIZE(runtimes); i++)
+                        delete_runtime_containers((enum e2e_runtime)i);
                 kill_descendants();
                 remove_test_cgroups(getpid());
                 unmount_below(disk_dir);
@@ -914,7 +964,7 @@ static const char *hooks_dir(enum e2e_hook hook)
         "--cgroup-manager=cgroupfs",                                                   \
         "--events-backend=file",                                                       \
         "--hooks-dir", hooks_dir(hook),                                                \
-        "--runtime", e2e_runtime_name(runtime)
+        "--runtime", e2e_runtime_bin(runtime)
 
 static const char **podman_argv(const struct e2e_podman *c)
 {
@@ -1003,7 +1053,7 @@ static void write_config(const char *path, const struct e2e_bundle *b, const cha
                 .mounts = bundle_mounts(b),
                 .n_mounts = b->n_mounts,
                 .annotations = b->annotations,
-                .hook = b->hook == E2E_WITH_HOOK ? HOOK_BIN : NULL,
+                .hook = b->hook != E2E_WITH_HOOK ? NULL : b->hook_path ? b->hook_path : HOOK_BIN,
                 .hook_stage = b->hook_stage,
                 .cgroups_path = e2e_strf("/%s/%s", cgroup_name, id),
                 .no_masks = b->no_masks,
@@ -1015,10 +1065,10 @@ static void write_config(const char *path, const struct e2e_bundle *b, const cha
 
 struct e2e_result *e2e_bundle_run(const struct e2e_bundle *b)
 {
-        const char *rt = e2e_runtime_name(b->runtime);
+        const char *rt = e2e_runtime_bin(b->runtime);
         const char *id = e2e_strf("e2e-%d-%u", getpid(), ++container_seq);
         const char *bundle = e2e_strf("%s/bundles/%s", WORK_DIR, id);
-        const char *state = e2e_strf("%s/%s-state", WORK_DIR, rt);
+        const char *state = e2e_strf("%s/%s-state", WORK_DIR, e2e_runtime_name(b->runtime));
 
         e2e_mkdirs(bundle, 0755);
         write_config(e2e_strf("%s/config.json", bundle), b, id);
@@ -1207,4 +1257,21 @@ void e2e_expect_volume_idmapped_once(const struct e2e_result *r, const char *vol
         e2e_expect_ok(r);
         e2e_expect_idmapped(e2e_expect_out_prefix(r, "0\n"), "/vol", true);
         e2e_expect_owner(vol, "new", 0);
+}
+
+/* ---- what the hook takes the runtime for ----------------------------------- */
+
+const char *e2e_probe_runtime_kind(enum e2e_runtime rt, const char *rootfs)
+{
+        static unsigned probes;
+        const char *out = e2e_strf("%s/runtime-kind.%u", WORK_DIR, ++probes);
+        struct e2e_result *r = e2e_bundle_run(&(struct e2e_bundle){
+                .runtime = rt, .hook = E2E_WITH_HOOK, .hook_path = RUNTIME_PROBE_BIN,
+                .rootfs = rootfs,
+                .annotations = E2E_ARGV(RUNTIME_PROBE_OUT, out),
+                .args = E2E_ARGV("true"),
+        });
+
+        e2e_expect_ok(r);
+        return e2e_read_file(out);
 }

@@ -21,11 +21,35 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-enum e2e_runtime { E2E_RUNC, E2E_CRUN };
+/* The runtimes a test can run under.  Debian's come from PATH (their
+ * packages, .ci/setup-host).  The current ones are the files runc-1.3.6 and
+ * crun-1.27.1 in the directory OIH_RUNTIMES_DIR names (.ci/run sets it to
+ * ../shared/runtimes when that exists); a test that runs one without the
+ * variable fails, saying so.  Such tests live in tests/e2e/test_current_*.c,
+ * which ctest labels e2e-current. */
+enum e2e_runtime {
+        E2E_RUNC,               /* Debian 12's runc 1.1.5 */
+        E2E_CRUN,               /* Debian 12's crun 1.8.1 */
+        E2E_RUNC_CURRENT,       /* runc 1.3.6: pivots into a handle taken before the hooks */
+        E2E_CRUN_CURRENT,       /* crun 1.27.1 */
+};
 enum e2e_hook { E2E_WITHOUT_HOOK, E2E_WITH_HOOK };
 
-/* "runc" / "crun" */
+#define E2E_RUNTIMES_ENV "OIH_RUNTIMES_DIR"
+
+/* With OIH_E2E_CRUN_IS_CURRENT=1, E2E_CRUN runs crun 1.27.1 (as
+ * E2E_CRUN_CURRENT) instead of Debian's: a way to run the existing suites
+ * under it by hand (their names and version checks then still speak of
+ * 1.8.1). */
+#define E2E_CRUN_IS_CURRENT_ENV "OIH_E2E_CRUN_IS_CURRENT"
+
+/* "runc", "crun", "runc-1.3.6", "crun-1.27.1": for messages and state dirs. */
 const char *e2e_runtime_name(enum e2e_runtime rt);
+
+/* The command that runs `rt`: "runc" or "crun" from PATH, or a copy of the
+ * current binary under that name in the test's work dir (tools that look at
+ * the name, like podman, see runc or crun).  Asserts it is there. */
+const char *e2e_runtime_bin(enum e2e_runtime rt);
 
 /* The user namespace most tests give their container. */
 #define E2E_HOST_BASE 100000u
@@ -199,6 +223,7 @@ struct e2e_bundle {
         const char *const *annotations; /* "key", "value", ..., NULL */
         const char *const *args;
         const char *hook_stage;         /* NULL: createRuntime */
+        const char *hook_path;          /* with E2E_WITH_HOOK; NULL: HOOK_BIN */
 };
 
 /* Writes a bundle (config.json as podman would, bundle_write_config in
@@ -299,3 +324,10 @@ void e2e_expect_shifted_rootfs_left_alone(const struct e2e_result *r, const char
  * /vol is one idmapped mount (mapped once, not twice), and the write is
  * owned by 0 on disk in the volume source `vol`. */
 void e2e_expect_volume_idmapped_once(const struct e2e_result *r, const char *vol);
+
+/* ---- what the hook takes the runtime for (hook/runtime.c) --------------- */
+
+/* Runs `true` on a bundle of `rootfs` under `rt` with RUNTIME_PROBE_BIN (the
+ * detector, built for the tests only) as its createRuntime hook, and returns
+ * the line it wrote, e.g. "runc-by-path\n" (runtime_kind_str). */
+const char *e2e_probe_runtime_kind(enum e2e_runtime rt, const char *rootfs);
