@@ -48,6 +48,7 @@ struct applier {
         bool now_owned;                 /* false while it is the caller's, borrowed */
         int proc_self;                  /* /proc/self, opened before entering the namespace */
         int root;                       /* the rootfs copy, once the path steps begin */
+        int mask_dir;                   /* the first tmpfs that masks a directory */
         FILE *trace;                    /* each step done, as the plan prints it */
 };
 
@@ -284,30 +285,54 @@ static int open_path(struct applier *a, const struct plan_step *s, struct err *e
         return fd;
 }
 
-static int mask_with(int target, const struct plan_step *s, struct err *e)
+/* The mount that masks a directory: an empty read-only tmpfs.  Making a
+ * tmpfs costs far more than cloning a mount (about 0.25 ms against a few
+ * µs, measured with strace -T here), so the first one is made and every
+ * later directory gets a clone of it: all show the same empty,
+ * unwritable directory. */
+static int dir_mask(struct applier *a, const struct plan_step *s, struct err *e)
+{
+        _cleanup_close_ int fs = -EBADF;
+        int mnt;
+
+        if (a->mask_dir >= 0) {
+                mnt = open_tree(a->mask_dir, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+                return mnt < 0 ? err_sys(e, errno, "clone the mount that masks `%s`", s->path) : mnt;
+        }
+        fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+        if (fs < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return err_sys(e, errno, "create a tmpfs to mask `%s`", s->path);
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        return mnt < 0 ? err_sys(e, errno, "fsmount a tmpfs to mask `%s`", s->path) : mnt;
+}
+
+static int mask_with(struct applier *a, int target, const struct plan_step *s, struct err *e)
 {
         struct statx stx;
-        _cleanup_close_ int fs = -EBADF, mnt = -EBADF;
+        _cleanup_close_ int mnt = -EBADF;
+        bool dir;
 
         if (statx(target, "", AT_EMPTY_PATH, STATX_TYPE, &stx) < 0)
                 return err_sys(e, errno, "statx `%s`", s->path);
-        if (S_ISDIR(stx.stx_mode)) {
-                fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-                if (fs < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                        return err_sys(e, errno, "create a tmpfs to mask `%s`", s->path);
-                mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-                              MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        dir = S_ISDIR(stx.stx_mode);
+        if (dir) {
+                mnt = dir_mask(a, s, e);
+                if (mnt < 0)
+                        return mnt;
         } else {
                 /* Not nodev: a masked file reads as /dev/null, a device. */
                 mnt = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-                if (mnt >= 0 && set_attrs(mnt, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-                                          MOUNT_ATTR_NOEXEC, 0) < 0)
+                if (mnt < 0)
+                        return err_sys(e, errno, "open_tree `/dev/null` to mask `%s`", s->path);
+                if (set_attrs(mnt, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0) < 0)
                         return err_sys(e, errno, "mount_setattr `/dev/null` to mask `%s`", s->path);
         }
-        if (mnt < 0)
-                return err_sys(e, errno, "make the mount that masks `%s`", s->path);
         if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return err_sys(e, errno, "mask `%s`", s->path);
+        /* attached now: later masks clone it */
+        if (dir && a->mask_dir < 0)
+                a->mask_dir = TAKE_FD(mnt);
         return 0;
 }
 
@@ -336,7 +361,7 @@ static int do_path(struct applier *a, const struct plan_step *s, struct err *e)
                 return 0;       /* as the runtimes do: nothing there, nothing to cover */
         if (fd < 0)
                 return fd;
-        r = s->kind == STEP_MASK ? mask_with(fd, s, e) : readonly_with(fd, s, e);
+        r = s->kind == STEP_MASK ? mask_with(a, fd, s, e) : readonly_with(fd, s, e);
         return r;
 }
 
@@ -394,7 +419,7 @@ int mounts_apply(const struct plan *p, int pidfd, const int *userns_fds,
                  const struct mountinfo *mi, FILE *trace, struct err *e)
 {
         struct applier a = { .p = p, .userns_fds = userns_fds, .orig = mi, .proc_self = -EBADF,
-                             .root = -EBADF, .trace = trace };
+                             .root = -EBADF, .mask_dir = -EBADF, .trace = trace };
         int r = 0;
 
         a.cur = malloc((mi->n ? mi->n : 1) * sizeof(*a.cur));
@@ -419,6 +444,8 @@ int mounts_apply(const struct plan *p, int pidfd, const int *userns_fds,
                 close(a.proc_self);
         if (a.root >= 0)
                 close(a.root);
+        if (a.mask_dir >= 0)
+                close(a.mask_dir);
         if (a.now_owned)
                 mountinfo_free(&a.now);
         free(a.cur);
