@@ -386,6 +386,7 @@ int userns_fd(const struct id_mapping *m, struct err *e)
         return take_namespace(&run, m, &t, e);
 }
 
+#ifdef OCI_IDMAP_TESTING
 int userns_child_probe(const long probe[4], siginfo_t *how, struct err *e)
 {
         _cleanup_(child_end) struct child_run run = { .pid = 0, .pidfd = -EBADF };
@@ -403,3 +404,4 @@ int userns_child_probe(const long probe[4], siginfo_t *how, struct err *e)
                 return err_sys(e, -r, "waitid(P_PIDFD) on the user namespace child");
         return 0;
 }
+#endif

@@ -31,7 +31,7 @@ struct userns_child {
         /* Set by the parent before the clone. */
         pid_t parent;                   /* the pid getppid() must return */
         const struct sock_fprog *filter;
-        long probe[4];                  /* test only: {nr, a0, a1, a2}, nr < 0: none */
+        long probe[4];                  /* test builds: {nr, a0, a1, a2}, nr < 0: none */
 
         /* Set by the child before it stops or exits; read by the parent once
          * waitid() has reported that (the system calls order the accesses). */
@@ -44,9 +44,11 @@ struct userns_child {
  * enum userns_child_step at which it failed. */
 int userns_child_main(void *arg);
 
-/* Test only: clones the child exactly as userns_fd() does, with its probe set
+#ifdef OCI_IDMAP_TESTING
+/* Test builds only (never in the installed binary): clones the child exactly as userns_fd() does, with its probe set
  * to make the system call `probe` ({nr, a0, a1, a2}) right after its seccomp
  * filter is on, and reports in `how` the first thing waitid() saw (the
  * child's death, or its stop when the call was allowed).  The child is always
  * killed and reaped before this returns. */
 int userns_child_probe(const long probe[4], siginfo_t *how, struct err *e);
+#endif

@@ -26,8 +26,10 @@
  * valid for the life of the process.  NULL with `e` set on failure. */
 const struct sock_fprog *userns_child_filter(struct err *e);
 
-/* Writes the allowlist as libseccomp's pseudo filter code (readable text) to
+#ifdef OCI_IDMAP_TESTING
+/* Test builds only.  Writes the allowlist as libseccomp's pseudo filter code (readable text) to
  * `f`; for people and tests that want to see what the child may do.  (The
  * program the child gets has one more instruction in front, a load that
  * decides nothing: see filter.c.) */
 int userns_child_filter_print(FILE *f, struct err *e);
+#endif
