@@ -1,0 +1,157 @@
+/* Regression tests for attacks on "never loosen": a container with the hook
+ * must keep every restriction the runtime set for it without the hook (read-
+ * only mounts, nosuid/nodev/noexec, which mount sits where, who can read and
+ * write what), under runc 1.1.5 and crun 1.8.1 alike.
+ *
+ * Each case makes the hook's job hard on purpose: the image or a volume
+ * redirects a destination through symlinks, something swaps a destination
+ * between the runtime's mounts and the hook, a destination goes through a
+ * magic link, there are more mounts than a default fd limit, config.json is
+ * one the runtime reads and a strict parser refuses, or the rootfs is the
+ * host's own root.  Each runs the same container without the hook and with
+ * it, and compares what the container saw and what the hook said; the
+ * host's mount table must not change.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib_e2e.h"
+#include "lib_loosen.h"
+#include "oci/plan.h"
+
+#define AUTO E2E_ARGV(ANNOTATION_ROOTFS, "auto")
+
+static void must_symlink(const char *target, const char *link)
+{
+        cr_assert_eq(symlink(target, link), 0, "symlink `%s` -> `%s`: %s", link, target,
+                     strerror(errno));
+}
+
+/* The hook acted: without an idmapped rootfs, a case that compares views
+ * would pass for a hook that did nothing. */
+static void expect_root_idmapped(const struct loosen_result *with)
+{
+        loosen_expect_ran(with);
+        e2e_expect_idmapped(with->mountinfo, "/", true);
+}
+
+/* ---- 1, 2: an image symlink redirects a destination into another volume ----
+ *
+ * config.json mounts, in this order: a ro,nosuid volume at /ro5, a plain
+ * bind at /data, a rw volume at /x.  The image has /data -> /x/sub; the
+ * volume behind /x holds sub -> /ro5.  The runtime resolves /data when /x is
+ * not mounted yet and binds it onto the image's /x/sub, which /x then
+ * covers; at hook time /data leads through /x's volume to the /ro5 mount.
+ * A hook that finds config.json mounts again by resolving their destinations
+ * takes /ro5's mount for /data's. */
+struct redirect {
+        const char *rootfs, *ro5, *data, *x;
+        struct e2e_mount mounts[3];
+};
+
+static const char *const ro_nosuid[] = { "rbind", "ro", "nosuid", NULL };
+static const char *const plain[] = { "rbind", NULL };
+static const char *const plain_idmap[] = { "rbind", "idmap", NULL };
+static const char *const rw[] = { "rbind", "rw", NULL };
+
+static void redirect_setup(struct redirect *s, bool idmap_data)
+{
+        s->rootfs = e2e_make_disk_rootfs();
+        s->ro5 = e2e_make_volume("ro5-source");
+        s->data = e2e_make_volume("data-source");
+        s->x = e2e_make_volume("x-source");
+        e2e_mkdirs(e2e_strf("%s/ro5", s->rootfs), 0755);
+        /* The runtime binds /data onto the image's /x/sub: it must exist, a
+         * user-namespaced runtime cannot create it in a root-owned dir. */
+        e2e_mkdirs(e2e_strf("%s/x/sub", s->rootfs), 0755);
+        must_symlink("/x/sub", e2e_strf("%s/data", s->rootfs));
+        must_symlink("/ro5", e2e_strf("%s/sub", s->x));
+        s->mounts[0] = (struct e2e_mount){ "/ro5", "bind", s->ro5, ro_nosuid };
+        s->mounts[1] = (struct e2e_mount){ "/data", "bind", s->data,
+                                           idmap_data ? plain_idmap : plain };
+        s->mounts[2] = (struct e2e_mount){ "/x", "bind", s->x, rw };
+}
+
+static struct loosen_result *redirect_run(const struct redirect *s, enum e2e_runtime rt,
+                                          enum e2e_hook hook, const char *script)
+{
+        return loosen_run(&(struct loosen_bundle){
+                .runtime = rt, .hook = hook, .rootfs = s->rootfs,
+                .mounts = s->mounts, .n_mounts = 3, .annotations = AUTO, .script = script,
+        });
+}
+
+/* Case 1: the volume behind /ro5 is owned by the container's root, so only
+ * "ro" stops its writes. */
+static void ro_volume_stays_read_only_through_redirect(enum e2e_runtime rt)
+{
+        const char *before = e2e_host_mounts();
+        struct redirect s;
+        const char *script = "touch /ro5/w; touch /data/w";
+
+        redirect_setup(&s, false);
+        e2e_shift_tree(s.ro5, E2E_HOST_BASE);
+        struct loosen_result *without = redirect_run(&s, rt, E2E_WITHOUT_HOOK, script);
+        cr_assert(strstr(without->probe, "/ro5/w: Read-only file system"), "%s",
+                  loosen_describe(without));
+        struct loosen_result *with = redirect_run(&s, rt, E2E_WITH_HOOK, script);
+
+        expect_root_idmapped(with);
+        loosen_expect_same_outcome(without, with);
+        loosen_expect_mount(with, "/ro5", E2E_RO | E2E_NOSUID, false);
+        e2e_expect_absent(s.ro5, "w");
+        e2e_expect_host_mounts(before);
+}
+
+E2E_TEST(never_loosen, ro_volume_stays_read_only_when_an_image_symlink_redirects_a_later_destination_runc)
+{
+        ro_volume_stays_read_only_through_redirect(E2E_RUNC);
+}
+
+E2E_TEST(never_loosen, ro_volume_stays_read_only_when_an_image_symlink_redirects_a_later_destination_crun)
+{
+        ro_volume_stays_read_only_through_redirect(E2E_CRUN);
+}
+
+/* Case 2: /data asks idmap.  The volume behind /ro5 is owned by root on the
+ * host and holds a 0600 file: the container's root must not read it, nor
+ * write to /ro5, nor see /ro5 idmapped. */
+static void unasked_volume_stays_unmapped_through_redirect(enum e2e_runtime rt)
+{
+        const char *before = e2e_host_mounts();
+        struct redirect s;
+        const char *script = "touch /ro5/w; cat /ro5/secret; touch /data/w";
+
+        redirect_setup(&s, true);
+        e2e_write_file(e2e_strf("%s/secret", s.ro5), "root only\n");
+        cr_assert_eq(chmod(e2e_strf("%s/secret", s.ro5), 0600), 0);
+        struct loosen_result *without = redirect_run(&s, rt, E2E_WITHOUT_HOOK, script);
+        cr_assert(strstr(without->probe, "'/ro5/secret': Permission denied"), "%s",
+                  loosen_describe(without));
+        struct loosen_result *with = redirect_run(&s, rt, E2E_WITH_HOOK, script);
+
+        expect_root_idmapped(with);
+        loosen_expect_same_outcome(without, with);
+        loosen_expect_mount(with, "/ro5", E2E_RO | E2E_NOSUID, false);
+        /* /data's own mount sits at /x/sub, under /x. */
+        loosen_expect_idmapped_only(without, with, E2E_ARGV("/", "/x/sub"));
+        e2e_expect_absent(s.ro5, "w");
+        e2e_expect_host_mounts(before);
+}
+
+E2E_TEST(never_loosen, idmap_asked_through_a_redirecting_symlink_leaves_the_ro_volume_unmapped_and_read_only_runc)
+{
+        unasked_volume_stays_unmapped_through_redirect(E2E_RUNC);
+}
+
+E2E_TEST(never_loosen, idmap_asked_through_a_redirecting_symlink_leaves_the_ro_volume_unmapped_and_read_only_crun)
+{
+        unasked_volume_stays_unmapped_through_redirect(E2E_CRUN);
+}
