@@ -155,3 +155,69 @@ E2E_TEST(never_loosen, idmap_asked_through_a_redirecting_symlink_leaves_the_ro_v
 {
         unasked_volume_stays_unmapped_through_redirect(E2E_CRUN);
 }
+
+/* ---- 3: a destination swapped for a symlink after the runtime's mounts ----
+ *
+ * A hook of the test's own runs before the project's hook (config.json lists
+ * it first) and, from the host's side, renames the ro volume's mount point
+ * /rovol to /rovol.moved and puts a symlink /rovol -> /vol in its place.
+ * The ro volume's mount goes with its directory; /rovol now leads to the rw
+ * volume /vol, which asked for nothing.  The hook must find the runtime's
+ * mounts as the runtime made them, not by their destinations' paths. */
+static const char *const ro_idmap[] = { "rbind", "ro", "idmap", NULL };
+
+static struct loosen_result *swapped_run(enum e2e_runtime rt, enum e2e_hook hook,
+                                         const char *rovol, const char *vol, const char *script)
+{
+        const char *rootfs = e2e_strf("%s/rootfs-%s", e2e_disk_dir(),
+                                      hook == E2E_WITH_HOOK ? "hook" : "nohook");
+        const struct e2e_mount mounts[] = {
+                { "/rovol", "bind", rovol, ro_idmap },
+                { "/vol", "bind", vol, rw },
+        };
+        /* Each run gets a rootfs of its own: the swap stays on disk. */
+        e2e_make_rootfs(rootfs);
+        const char *swap = loosen_script(e2e_strf("swap-%s.sh", strrchr(rootfs, '/') + 1),
+                                         e2e_strf("cat >/dev/null\n"
+                                                  "cd %s && mv rovol rovol.moved && ln -s /vol rovol\n",
+                                                  rootfs));
+        return loosen_run(&(struct loosen_bundle){
+                .runtime = rt, .hook = hook, .rootfs = rootfs, .mounts = mounts, .n_mounts = 2,
+                .annotations = AUTO, .script = script, .pre_hooks = E2E_ARGV(swap),
+        });
+}
+
+static void swapped_destination_keeps_ro_and_maps_nothing_unasked(enum e2e_runtime rt)
+{
+        const char *before = e2e_host_mounts();
+        const char *rovol = e2e_make_volume("rovol-source"), *vol = e2e_make_volume("vol-source");
+        const char *script = "touch /rovol.moved/w; touch /rovol/w; cat /vol/secret; "
+                             "readlink /rovol";
+
+        e2e_write_file(e2e_strf("%s/secret", vol), "root only\n");
+        cr_assert_eq(chmod(e2e_strf("%s/secret", vol), 0600), 0);
+        struct loosen_result *without = swapped_run(rt, E2E_WITHOUT_HOOK, rovol, vol, script);
+        cr_assert(strstr(without->probe, "/rovol.moved/w: Read-only file system") &&
+                  strstr(without->probe, "'/vol/secret': Permission denied"), "%s",
+                  loosen_describe(without));
+        struct loosen_result *with = swapped_run(rt, E2E_WITH_HOOK, rovol, vol, script);
+
+        expect_root_idmapped(with);
+        loosen_expect_same_outcome(without, with);
+        struct e2e_mount_view *v = e2e_mount_view_parse(with->mountinfo);
+        e2e_expect_mount_flags(v, "/rovol.moved", E2E_RO, with->mountinfo);
+        loosen_expect_idmapped_only(without, with, E2E_ARGV("/", "/rovol.moved"));
+        e2e_expect_absent(rovol, "w");
+        e2e_expect_absent(vol, "w");
+        e2e_expect_host_mounts(before);
+}
+
+E2E_TEST(never_loosen, ro_volume_swapped_for_a_symlink_before_the_hook_stays_read_only_and_nothing_unasked_is_idmapped_runc)
+{
+        swapped_destination_keeps_ro_and_maps_nothing_unasked(E2E_RUNC);
+}
+
+E2E_TEST(never_loosen, ro_volume_swapped_for_a_symlink_before_the_hook_stays_read_only_and_nothing_unasked_is_idmapped_crun)
+{
+        swapped_destination_keeps_ro_and_maps_nothing_unasked(E2E_CRUN);
+}
