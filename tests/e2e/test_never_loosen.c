@@ -221,3 +221,61 @@ E2E_TEST(never_loosen, ro_volume_swapped_for_a_symlink_before_the_hook_stays_rea
 {
         swapped_destination_keeps_ro_and_maps_nothing_unasked(E2E_CRUN);
 }
+
+/* ---- 4: a destination reached through a magic link -------------------------
+ *
+ * runc resolves a destination's symlinks itself, inside the rootfs: the
+ * container's /proc/self is its own pid, and /proc/<pid>/root reads as "/",
+ * so "/proc/self/root/vol" lands on the rootfs's /vol.  The hook must start
+ * such a container as the runtime does without it. */
+static struct loosen_result *magic_run(enum e2e_runtime rt, enum e2e_hook hook, const char *rootfs,
+                                       const char *vol, const char *dest)
+{
+        const struct e2e_mount mounts[] = { { dest, "bind", vol, rw } };
+
+        return loosen_run(&(struct loosen_bundle){
+                .runtime = rt, .hook = hook, .rootfs = rootfs, .mounts = mounts, .n_mounts = 1,
+                .annotations = AUTO, .script = "touch /vol/w; ls /vol",
+        });
+}
+
+static void magic_link_destination_starts_as_without_hook(enum e2e_runtime rt, const char *dest)
+{
+        const char *before = e2e_host_mounts();
+        const char *rootfs = e2e_make_disk_rootfs(), *vol = e2e_make_volume("vol-source");
+
+        e2e_shift_tree(vol, E2E_HOST_BASE);
+        struct loosen_result *without = magic_run(rt, E2E_WITHOUT_HOOK, rootfs, vol, dest);
+        struct loosen_result *with = magic_run(rt, E2E_WITH_HOOK, rootfs, vol, dest);
+
+        if (without->r->status != 0) {
+                /* The runtime refuses it: so must the run with the hook. */
+                cr_log_info("%s refuses destination %s: %s", e2e_runtime_name(rt), dest,
+                            without->r->err);
+                cr_assert_neq(with->r->status, 0, "%s", loosen_describe(with));
+        } else {
+                expect_root_idmapped(with);
+                loosen_expect_same_outcome(without, with);
+        }
+        e2e_expect_host_mounts(before);
+}
+
+E2E_TEST(never_loosen, destination_through_proc_self_root_starts_with_the_hook_as_without_it_runc)
+{
+        magic_link_destination_starts_as_without_hook(E2E_RUNC, "/proc/self/root/vol");
+}
+
+E2E_TEST(never_loosen, destination_through_proc_self_root_starts_with_the_hook_as_without_it_crun)
+{
+        magic_link_destination_starts_as_without_hook(E2E_CRUN, "/proc/self/root/vol");
+}
+
+E2E_TEST(never_loosen, destination_through_proc_1_root_starts_with_the_hook_as_without_it_runc)
+{
+        magic_link_destination_starts_as_without_hook(E2E_RUNC, "/proc/1/root/vol");
+}
+
+E2E_TEST(never_loosen, destination_through_proc_1_root_starts_with_the_hook_as_without_it_crun)
+{
+        magic_link_destination_starts_as_without_hook(E2E_CRUN, "/proc/1/root/vol");
+}
