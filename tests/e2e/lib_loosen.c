@@ -28,17 +28,21 @@ const char *loosen_script(const char *name, const char *body)
 /* The project's hook behind a wrapper that records its exit code, wall time
  * and stderr in <rec>.status and <rec>.err.  The runtime gives the wrapper
  * the state on stdin and argv [hook, stage]; the kernel hands the script
- * the stage as $1. */
-static const char *hook_wrapper(const char *rec)
+ * the stage as $1.  With `nofile_soft`, the wrapper sets that soft
+ * RLIMIT_NOFILE for the hook itself: runc 1.1.5 (Go 1.19) raises its own
+ * soft limit to the hard one, and its hooks inherit that. */
+static const char *hook_wrapper(const char *rec, unsigned nofile_soft)
 {
         return loosen_script(e2e_strf("%s.hook", strrchr(rec, '/') + 1),
-                             e2e_strf("start=$(date +%%s%%N)\n"
+                             e2e_strf("%s"
+                                      "start=$(date +%%s%%N)\n"
                                       "%s \"$@\" 2>%s.err\n"
                                       "rc=$?\n"
                                       "end=$(date +%%s%%N)\n"
                                       "echo \"$rc $((end - start))\" >%s.status\n"
                                       "cat %s.err >&2\n"
                                       "exit $rc\n",
+                                      nofile_soft ? e2e_strf("ulimit -S -n %u\n", nofile_soft) : "",
                                       HOOK_BIN, rec, rec, rec));
 }
 
@@ -116,7 +120,7 @@ struct loosen_result *loosen_run(const struct loosen_bundle *b)
         rec = e2e_strf("%s/%s", e2e_work_dir(), id);
         e2e_mkdirs(bundle, 0755);
         if (b->hook == E2E_WITH_HOOK)
-                hook = hook_wrapper(rec);
+                hook = hook_wrapper(rec, b->nofile_soft);
         write_config(e2e_strf("%s/config.json", bundle), b, id, hook);
 
         const char *nofile = e2e_strf("--nofile=%u:", b->nofile_soft);

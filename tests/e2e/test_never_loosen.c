@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -278,4 +279,57 @@ E2E_TEST(never_loosen, destination_through_proc_1_root_starts_with_the_hook_as_w
 E2E_TEST(never_loosen, destination_through_proc_1_root_starts_with_the_hook_as_without_it_crun)
 {
         magic_link_destination_starts_as_without_hook(E2E_CRUN, "/proc/1/root/vol");
+}
+
+/* ---- 5: more config.json mounts than a default fd limit -----------------------
+ *
+ * 1100 small tmpfs mounts, and the runtime (hence the hook it starts) runs
+ * with a soft RLIMIT_NOFILE of 1024, a common default.  The container must
+ * start with the hook as without it, every mount keeping its flags, and the
+ * rootfs idmapped. */
+#define MANY_MOUNTS 1100
+
+static const char *const small_tmpfs[] = { "nosuid", "nodev", "noexec", "size=16k", NULL };
+
+static void many_mounts_start_under_a_low_fd_limit(enum e2e_runtime rt)
+{
+        const char *before = e2e_host_mounts();
+        const char *rootfs = e2e_make_disk_rootfs();
+        struct e2e_mount *mounts = calloc(MANY_MOUNTS, sizeof(*mounts));
+
+        cr_assert_not_null(mounts);
+        for (unsigned i = 0; i < MANY_MOUNTS; i++) {
+                const char *dest = e2e_strf("/m/%04u", i);
+
+                /* A user-namespaced runtime cannot create the mount points
+                 * in the root-owned image. */
+                e2e_mkdirs(e2e_strf("%s%s", rootfs, dest), 0755);
+                mounts[i] = (struct e2e_mount){ dest, "tmpfs", "tmpfs", small_tmpfs };
+        }
+        struct loosen_bundle b = {
+                .runtime = rt, .rootfs = rootfs, .mounts = mounts, .n_mounts = MANY_MOUNTS,
+                .annotations = AUTO, .nofile_soft = 1024,
+                .script = "ls /m | wc -l; touch /m/0000/w /m/1099/w && echo written",
+        };
+        b.hook = E2E_WITHOUT_HOOK;
+        struct loosen_result *without = loosen_run(&b);
+        cr_assert_str_eq(without->probe, e2e_strf("%u\nwritten\n", MANY_MOUNTS), "%s",
+                         loosen_describe(without));
+        b.hook = E2E_WITH_HOOK;
+        struct loosen_result *with = loosen_run(&b);
+        free(mounts);
+
+        expect_root_idmapped(with);
+        loosen_expect_same_outcome(without, with);
+        e2e_expect_host_mounts(before);
+}
+
+E2E_TEST(never_loosen, eleven_hundred_mounts_start_with_the_hook_under_a_soft_fd_limit_of_1024_runc)
+{
+        many_mounts_start_under_a_low_fd_limit(E2E_RUNC);
+}
+
+E2E_TEST(never_loosen, eleven_hundred_mounts_start_with_the_hook_under_a_soft_fd_limit_of_1024_crun)
+{
+        many_mounts_start_under_a_low_fd_limit(E2E_CRUN);
 }
