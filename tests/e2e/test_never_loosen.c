@@ -485,3 +485,73 @@ E2E_TEST(never_loosen, ridmap_over_2000_nested_bind_mounts_idmaps_each_exactly_o
 {
         ridmap_over_nested_binds_maps_each_once(E2E_CRUN);
 }
+
+/* ---- 7: a config.json the runtime reads and a strict parser refuses --------
+ *
+ * The annotation asks for an idmapped rootfs explicitly.  config.json holds
+ * what runc (and crun, for deep nesting) accepts but a strict JSON parser
+ * may refuse: a byte that is not UTF-8 inside a string, or keys nested 100
+ * deep in an extension field no one reads.  The container must start with /
+ * owned by 0, or not start, with one clear line from the hook; it must never
+ * start as if nothing had been asked, with / owned by 65534. */
+static const char *nested_extension(unsigned depth)
+{
+        const char *v = "\"deep\"";
+
+        for (unsigned i = 0; i < depth; i++)
+                v = e2e_strf("{\"k\":%s}", v);
+        return e2e_strf("\"org.example.extension\":%s", v);
+}
+
+static void asked_rootfs_is_mapped_or_refused(enum e2e_runtime rt, const char *const *extra_env,
+                                              const char *extra_members)
+{
+        const char *before = e2e_host_mounts();
+        struct loosen_bundle b = {
+                .runtime = rt, .rootfs = e2e_make_disk_rootfs(),
+                .annotations = E2E_ARGV(ANNOTATION_ROOTFS, "true"),
+                .extra_env = extra_env, .extra_members = extra_members,
+                .script = "stat -c %u /",
+        };
+        b.hook = E2E_WITHOUT_HOOK;
+        struct loosen_result *without = loosen_run(&b);
+        b.hook = E2E_WITH_HOOK;
+        struct loosen_result *with = loosen_run(&b);
+
+        if (without->r->status != 0)
+                cr_log_info("%s itself refuses this config.json: %s", e2e_runtime_name(rt),
+                            without->r->err);
+        if (with->r->status == 0) {
+                cr_assert(without->r->status == 0, "the runtime refuses it alone, yet with the "
+                          "hook it ran:\n%s", loosen_describe(with));
+                cr_assert_str_eq(with->probe, "0\n", "asked for, the rootfs must be owned by 0 "
+                                 "inside:\n%s", loosen_describe(with));
+                e2e_expect_idmapped(with->mountinfo, "/", true);
+        } else if (without->r->status == 0) {
+                /* The runtime would run it: the hook refused, and says why. */
+                cr_assert(with->hook_ran && with->hook_status != 0, "%s", loosen_describe(with));
+                const char *nl = strchr(with->hook_err, '\n');
+                cr_assert(strstr(with->hook_err, "config.json") && nl && nl[1] == '\0',
+                          "one line naming config.json expected:\n%s", loosen_describe(with));
+        }
+        e2e_expect_host_mounts(before);
+}
+
+E2E_TEST(never_loosen, rootfs_asked_true_is_owned_by_0_or_refused_when_config_has_invalid_utf8_runc)
+{
+        asked_rootfs_is_mapped_or_refused(E2E_RUNC, E2E_ARGV("BAD=\xff\xfe"), NULL);
+}
+
+/* No crun case: crun 1.8.1 refuses such a config.json itself ("lexical
+ * error: invalid bytes in UTF8 string"), so the hook never runs there and a
+ * test of it could not fail. */
+
+E2E_TEST(never_loosen, rootfs_asked_true_is_owned_by_0_or_refused_when_config_nests_100_deep_runc)
+{
+        asked_rootfs_is_mapped_or_refused(E2E_RUNC, NULL, nested_extension(100));
+}
+
+E2E_TEST(never_loosen, rootfs_asked_true_is_owned_by_0_or_refused_when_config_nests_100_deep_crun)
+{
+        asked_rootfs_is_mapped_or_refused(E2E_CRUN, NULL, nested_extension(100));
+}
