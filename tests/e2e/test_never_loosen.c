@@ -555,3 +555,35 @@ E2E_TEST(never_loosen, rootfs_asked_true_is_owned_by_0_or_refused_when_config_ne
 {
         asked_rootfs_is_mapped_or_refused(E2E_CRUN, NULL, nested_extension(100));
 }
+
+/* ---- 8: a config.json that is a FIFO ------------------------------------------
+ *
+ * Opening a FIFO for reading waits for a writer, which never comes: a hook
+ * that opens config.json plainly hangs the runtime with it.  Driven directly
+ * with a state on stdin naming the bundle; bounded by a timeout. */
+#define FIFO_TIMEOUT_S 10
+
+E2E_TEST(never_loosen, config_json_that_is_a_fifo_is_refused_at_once_with_one_line)
+{
+        const char *bundle = e2e_strf("%s/fifo-bundle", e2e_work_dir());
+        const char *state = e2e_strf("%s/fifo-state.json", e2e_work_dir());
+        struct e2e_proc p;
+
+        e2e_mkdirs(bundle, 0755);
+        cr_assert_eq(mkfifo(e2e_strf("%s/config.json", bundle), 0644), 0, "mkfifo: %s",
+                     strerror(errno));
+        e2e_write_file(state, e2e_strf("{\"ociVersion\":\"1.0.2\",\"id\":\"fifo-config\","
+                                       "\"status\":\"creating\",\"pid\":%d,\"bundle\":\"%s\","
+                                       "\"annotations\":{\"" ANNOTATION_ROOTFS "\":\"true\"}}",
+                                       (int)getpid(), bundle));
+        e2e_start(&p, E2E_SH(e2e_strf("exec %s createRuntime <%s", HOOK_BIN, state)));
+        struct e2e_result *r = e2e_finish(&p, FIFO_TIMEOUT_S);
+
+        cr_assert(!r->timed_out, "the hook blocked on the FIFO for %d s:\n%s", FIFO_TIMEOUT_S,
+                  e2e_describe(r));
+        cr_assert_neq(r->status, 0, "%s", e2e_describe(r));
+        const char *nl = strchr(r->err, '\n');
+        cr_assert(strstr(r->err, "config.json") && nl && nl[1] == '\0',
+                  "one line naming config.json expected:\n%s", e2e_describe(r));
+        cr_assert_str_eq(r->out, "", "%s", e2e_describe(r));
+}
