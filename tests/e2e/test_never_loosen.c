@@ -587,3 +587,58 @@ E2E_TEST(never_loosen, config_json_that_is_a_fifo_is_refused_at_once_with_one_li
                   "one line naming config.json expected:\n%s", e2e_describe(r));
         cr_assert_str_eq(r->out, "", "%s", e2e_describe(r));
 }
+
+/* ---- 9: the host's own root as the rootfs ---------------------------------------
+ *
+ * A rootfs that is the host's / (a bind of it: same device and inode) is
+ * owned by 0, so `auto` would idmap it, and the container's root would own
+ * the host's files: /etc/shadow among them.  It must be refused with one
+ * clear line instead.  The bind is made read-only, in this test's private
+ * namespace only, on the work dir's tmpfs (never below the disk dir, whose
+ * removal stays on one device: the host root's), and config.json asks for a
+ * read-only root: even a hook that maps it cannot write to the host. */
+static void host_root_as_rootfs_is_refused(enum e2e_runtime rt)
+{
+        const char *before = e2e_host_mounts();
+        const char *hostroot = e2e_strf("%s/hostroot", e2e_work_dir());
+        struct stat root, bound;
+
+        e2e_mkdirs(hostroot, 0755);
+        cr_assert_eq(mount("/", hostroot, NULL, MS_BIND, NULL), 0, "bind / on `%s`: %s", hostroot,
+                     strerror(errno));
+        cr_assert_eq(mount(NULL, hostroot, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), 0,
+                     "make `%s` read-only: %s", hostroot, strerror(errno));
+        cr_assert(stat("/", &root) == 0 && stat(hostroot, &bound) == 0 &&
+                  root.st_dev == bound.st_dev && root.st_ino == bound.st_ino);
+
+        struct loosen_bundle b = {
+                .runtime = rt, .rootfs = hostroot, .readonly_root = true, .annotations = AUTO,
+                .script = "stat -c %u /etc/shadow; cat /etc/shadow >/dev/null && echo READ",
+        };
+        b.hook = E2E_WITHOUT_HOOK;
+        struct loosen_result *without = loosen_run(&b);
+        b.hook = E2E_WITH_HOOK;
+        struct loosen_result *with = loosen_run(&b);
+        umount2(hostroot, MNT_DETACH);
+        e2e_expect_host_mounts(before);
+
+        cr_assert(strncmp(without->probe, "65534\n", 6) == 0 && !strstr(without->probe, "READ"),
+                  "without the hook the host's files are nobody's:\n%s", loosen_describe(without));
+        cr_assert(!strstr(with->probe, "READ") && strncmp(with->probe, "0\n", 2) != 0,
+                  "the container's root owns the host's /etc/shadow:\n%s", loosen_describe(with));
+        cr_assert(with->r->status != 0 && with->hook_ran && with->hook_status != 0,
+                  "the host's root as rootfs must be refused:\n%s", loosen_describe(with));
+        const char *nl = strchr(with->hook_err, '\n');
+        cr_assert(strstr(with->hook_err, hostroot) && nl && nl[1] == '\0',
+                  "one line naming the rootfs expected:\n%s", loosen_describe(with));
+}
+
+E2E_TEST(never_loosen, rootfs_that_is_the_host_root_is_refused_under_auto_runc)
+{
+        host_root_as_rootfs_is_refused(E2E_RUNC);
+}
+
+E2E_TEST(never_loosen, rootfs_that_is_the_host_root_is_refused_under_auto_crun)
+{
+        host_root_as_rootfs_is_refused(E2E_CRUN);
+}
