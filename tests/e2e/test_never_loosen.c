@@ -642,3 +642,94 @@ E2E_TEST(never_loosen, rootfs_that_is_the_host_root_is_refused_under_auto_crun)
 {
         host_root_as_rootfs_is_refused(E2E_CRUN);
 }
+
+/* ---- 10: errors that say what is known --------------------------------------------
+ *
+ * A tmpfs the runtime mounted from inside the container's user namespace
+ * belongs to that namespace, and the kernel refuses to idmap a mount of a
+ * filesystem that does not belong to the initial one; tmpfs itself can be
+ * idmapped.  Asked for a mapping on one (runtime-spec 1.1 uidMappings of its
+ * own, which runc 1.1.5 ignores; it refuses the idmap option on a tmpfs
+ * itself), the hook may refuse, but its line must name the mount and must
+ * not blame the filesystem type as a certainty. */
+static const char *const small_tmpfs_rw[] = { "nosuid", "nodev", "size=64k", NULL };
+
+static void userns_tmpfs_idmap_error_says_what_is_known(enum e2e_runtime rt)
+{
+        const char *before = e2e_host_mounts();
+        const struct e2e_mount mounts[] = {
+                { "/vol", "tmpfs", "tmpfs", small_tmpfs_rw, .mapping = "0:100000:65536" },
+        };
+        struct loosen_bundle b = {
+                .runtime = rt, .rootfs = e2e_make_disk_rootfs(), .mounts = mounts, .n_mounts = 1,
+                .annotations = AUTO, .script = "touch /vol/w && stat -c %u /vol/w",
+        };
+        b.hook = E2E_WITHOUT_HOOK;
+        struct loosen_result *without = loosen_run(&b);
+        b.hook = E2E_WITH_HOOK;
+        struct loosen_result *with = loosen_run(&b);
+
+        if (without->r->status != 0)
+                cr_log_info("%s refuses idmap on a tmpfs itself: %s", e2e_runtime_name(rt),
+                            without->r->err);
+        if (with->r->status == 0) {
+                expect_root_idmapped(with);
+                loosen_expect_same_outcome(without, with);
+        } else if (without->r->status == 0) {
+                cr_assert(with->hook_ran && with->hook_status != 0, "%s", loosen_describe(with));
+                const char *nl = strchr(with->hook_err, '\n');
+                cr_assert(strstr(with->hook_err, "/vol") && nl && nl[1] == '\0',
+                          "one line naming /vol expected:\n%s", loosen_describe(with));
+                cr_assert_null(strstr(with->hook_err, "filesystem tmpfs cannot be idmapped"),
+                               "tmpfs can be idmapped; this one belongs to the container's user "
+                               "namespace:\n%s", loosen_describe(with));
+        }
+        e2e_expect_host_mounts(before);
+}
+
+E2E_TEST(never_loosen, idmap_on_a_tmpfs_of_the_containers_user_namespace_does_not_blame_tmpfs_runc)
+{
+        userns_tmpfs_idmap_error_says_what_is_known(E2E_RUNC);
+}
+
+/* No crun case: crun 1.8.1 refuses a tmpfs with mappings of its own (and
+ * one with the idmap option) itself ("open `tmpfs`: Bad file descriptor"),
+ * before any hook runs, so a test of the hook there could not fail. */
+
+/* A hook of the test's own kills the container's init before the project's
+ * hook runs (the init stays a zombie: the runtime reaps it only later).
+ * That is the mount work failing, exit 1, with the container named: not a
+ * refused input (exit 3). */
+static void dead_init_is_a_failure_naming_the_container(enum e2e_runtime rt)
+{
+        const char *before = e2e_host_mounts();
+        const char *killer = loosen_script(
+                e2e_strf("kill-init-%s.sh", e2e_runtime_name(rt)),
+                "pid=$(sed -n 's/.*\"pid\": *\\([0-9][0-9]*\\).*/\\1/p')\n"
+                "kill -9 \"$pid\" || exit 1\n"
+                "while [ -e /proc/$pid ] && ! grep -q '^State:.*[ZX]' /proc/$pid/status; do\n"
+                "        sleep 0.01\n"
+                "done\n");
+        struct loosen_result *with = loosen_run(&(struct loosen_bundle){
+                .runtime = rt, .hook = E2E_WITH_HOOK, .rootfs = e2e_make_disk_rootfs(),
+                .annotations = AUTO, .script = "echo started", .pre_hooks = E2E_ARGV(killer),
+        });
+
+        cr_assert_neq(with->r->status, 0, "%s", loosen_describe(with));
+        cr_assert(with->hook_ran, "%s", loosen_describe(with));
+        cr_assert_eq(with->hook_status, 1, "exit 1 expected:\n%s", loosen_describe(with));
+        const char *nl = strchr(with->hook_err, '\n');
+        cr_assert(strstr(with->hook_err, with->id) && nl && nl[1] == '\0',
+                  "one line naming container %s expected:\n%s", with->id, loosen_describe(with));
+        e2e_expect_host_mounts(before);
+}
+
+E2E_TEST(never_loosen, init_that_died_before_the_hook_gives_exit_1_naming_the_container_runc)
+{
+        dead_init_is_a_failure_naming_the_container(E2E_RUNC);
+}
+
+E2E_TEST(never_loosen, init_that_died_before_the_hook_gives_exit_1_naming_the_container_crun)
+{
+        dead_init_is_a_failure_naming_the_container(E2E_CRUN);
+}
