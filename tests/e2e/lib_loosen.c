@@ -167,6 +167,20 @@ void loosen_expect_same_outcome(const struct loosen_result *without,
         e2e_expect_same_view(without->mountinfo, with->mountinfo);
 }
 
+bool loosen_refused_with_one_line(const struct loosen_result *res, const char *what)
+{
+        const char *nl = strchr(res->hook_err, '\n');
+
+        if (res->r->status == 0 && !res->r->timed_out)
+                return false;
+        cr_assert(res->hook_ran && res->hook_status != 0,
+                  "the container did not start, and not by the hook's refusal:\n%s",
+                  loosen_describe(res));
+        cr_assert(strstr(res->hook_err, what) && nl && nl[1] == '\0',
+                  "the hook's refusal must be one line naming %s:\n%s", what, loosen_describe(res));
+        return true;
+}
+
 static bool listed(const char *const *v, const char *s)
 {
         for (size_t i = 0; v && v[i]; i++)

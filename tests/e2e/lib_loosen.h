@@ -73,6 +73,11 @@ void loosen_expect_idmapped_only(const struct loosen_result *without,
 void loosen_expect_mount(const struct loosen_result *res, const char *point, unsigned flags,
                          bool idmapped);
 
+/* False when the container ran.  Otherwise asserts that the project's hook
+ * refused it: exit code non-zero, stderr one line naming `what`; and
+ * returns true. */
+bool loosen_refused_with_one_line(const struct loosen_result *res, const char *what);
+
 /* An executable shell script in the work dir: "#!/bin/sh\n" + body. */
 const char *loosen_script(const char *name, const char *body);
 
