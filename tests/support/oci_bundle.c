@@ -131,12 +131,16 @@ static int put_annotations(FILE *f, const char *const *a, struct err *e)
         return 0;
 }
 
-static void put_process(FILE *f, const char *const *args)
+static void put_process(FILE *f, const char *const *args, const char *const *extra_env)
 {
         fputs("\"process\":{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0},\"args\":", f);
         json_write_string_array(f, args);
-        fputs(",\"env\":[\"PATH=/bin\",\"HOME=/root\"],\"cwd\":\"/\",\"capabilities\":{"
-              "\"bounding\":", f);
+        fputs(",\"env\":[\"PATH=/bin\",\"HOME=/root\"", f);
+        for (size_t i = 0; extra_env && extra_env[i]; i++) {
+                fputc(',', f);
+                json_write_string(f, extra_env[i]);
+        }
+        fputs("],\"cwd\":\"/\",\"capabilities\":{\"bounding\":", f);
         json_write_string_array(f, podman_caps);
         fputs(",\"effective\":", f);
         json_write_string_array(f, podman_caps);
@@ -164,12 +168,45 @@ static void put_linux(FILE *f, const struct bundle_config *c)
         fputc('}', f);
 }
 
+static void put_hook(FILE *f, const char *path, const char *const *args)
+{
+        fputs("{\"path\":", f);
+        json_write_string(f, path);
+        fputs(",\"args\":", f);
+        json_write_string_array(f, args);
+        fputc('}', f);
+}
+
+/* The pre-hooks first, then the project's hook, all at one stage: the
+ * runtimes run a stage's hooks in their order in config.json. */
+static void put_hooks(FILE *f, const struct bundle_config *c)
+{
+        const char *stage = c->hook_stage ? c->hook_stage : "createRuntime";
+        bool first = true;
+
+        fputs(",\"hooks\":{", f);
+        json_write_string(f, stage);
+        fputs(":[", f);
+        for (size_t i = 0; c->pre_hooks && c->pre_hooks[i]; i++) {
+                if (!first)
+                        fputc(',', f);
+                put_hook(f, c->pre_hooks[i], OPTIONS(c->pre_hooks[i]));
+                first = false;
+        }
+        if (c->hook) {
+                if (!first)
+                        fputc(',', f);
+                put_hook(f, c->hook, OPTIONS("oci-idmap-hook", stage));
+        }
+        fputs("]}", f);
+}
+
 static int put_config(FILE *f, const struct bundle_config *c, struct err *e)
 {
         int r;
 
         fputs("{\"ociVersion\":\"1.0.2\",", f);
-        put_process(f, c->args);
+        put_process(f, c->args, c->extra_env);
         fputs(",\"root\":{\"path\":", f);
         json_write_string(f, c->rootfs);
         fprintf(f, ",\"readonly\":%s},\"hostname\":", c->readonly_root ? "true" : "false");
@@ -182,16 +219,11 @@ static int put_config(FILE *f, const struct bundle_config *c, struct err *e)
         r = put_annotations(f, c->annotations, e);
         if (r < 0)
                 return r;
-        if (c->hook) {
-                const char *stage = c->hook_stage ? c->hook_stage : "createRuntime";
-
-                fputs(",\"hooks\":{", f);
-                json_write_string(f, stage);
-                fputs(":[{\"path\":", f);
-                json_write_string(f, c->hook);
-                fputs(",\"args\":[\"oci-idmap-hook\",", f);
-                json_write_string(f, stage);
-                fputs("]}]}", f);
+        if (c->hook || c->pre_hooks)
+                put_hooks(f, c);
+        if (c->extra_members) {
+                fputc(',', f);
+                fputs(c->extra_members, f);
         }
         fputc(',', f);
         put_linux(f, c);

@@ -43,6 +43,15 @@ struct bundle_config {
         const char *hook_stage;                 /* its stage; NULL: createRuntime */
         const char *cgroups_path;               /* linux.cgroupsPath */
         bool no_masks;                          /* leave out maskedPaths, readonlyPaths */
+        /* Executables run at the hook's stage before the hook (and without
+         * it), each with its path as its only argument; NULL-terminated. */
+        const char *const *pre_hooks;
+        /* More process.env entries after podman's, written byte for byte
+         * (a test may put bytes in them that are not UTF-8). */
+        const char *const *extra_env;
+        /* Raw JSON members ("key":value,...) added at the top level of
+         * config.json, for extension fields; NULL for none. */
+        const char *extra_members;
 };
 
 /* Writes <path> (config.json) for a root-run container in a user namespace,
