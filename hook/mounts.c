@@ -167,16 +167,46 @@ static int set_attrs(int fd, unsigned attrs, unsigned flags)
         return mount_setattr(fd, "", AT_EMPTY_PATH | flags, &attr, sizeof(attr)) < 0 ? -errno : 0;
 }
 
-/* EINVAL from MOUNT_ATTR_IDMAP has more than one cause; say which are
- * possible for this filesystem. */
-static int idmap_refused(const struct plan_step *s, struct err *e)
+/* Whether a new, empty filesystem of type `fstype` made by the hook (in
+ * the initial user namespace) takes an idmap: 1 yes, 0 no, -1 cannot tell
+ * (a type that needs a device or other source to be made). */
+static int fs_type_idmappable(const char *fstype, int userns_fd)
+{
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64)userns_fd };
+        _cleanup_close_ int fs = fsopen(fstype, FSOPEN_CLOEXEC), mnt = -EBADF;
+
+        if (fs < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return -1;
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+        if (mnt < 0)
+                return -1;
+        if (mount_setattr(mnt, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == 0)
+                return 1;
+        return errno == EINVAL ? 0 : -1;
+}
+
+/* EINVAL from MOUNT_ATTR_IDMAP has more than one cause: the filesystem type
+ * cannot be idmapped, or this mount's superblock belongs to another user
+ * namespace than the initial one (a tmpfs the runtime mounted after it had
+ * entered the container's).  Where a filesystem of the same type can be
+ * made and tried, the message says which; otherwise it names both. */
+static int idmap_refused(const struct plan_step *s, int userns_fd, struct err *e)
 {
         const char *fs = s->mount->fstype;
+        int type_ok = s->recursive ? -1 : fs_type_idmappable(fs, userns_fd);
 
+        if (type_ok == 1)
+                return err_set(e, EOPNOTSUPP, "idmap `%s` (%s, %s): the kernel refused (EINVAL): "
+                               "the mount was made inside a user namespace (the container's own) "
+                               "and belongs to it; %s itself can be idmapped here",
+                               s->mount->mount_point, s->why, fs, fs);
+        if (type_ok == 0)
+                return err_set(e, EOPNOTSUPP, "idmap `%s` (%s): filesystem %s cannot be idmapped "
+                               "on this kernel", s->mount->mount_point, s->why, fs);
         return err_set(e, EOPNOTSUPP, "idmap `%s` (%s, %s): the kernel refused (EINVAL): either "
-                       "filesystem %s cannot be idmapped on this kernel, or the mount was made "
+                       "the filesystem cannot be idmapped on this kernel, or the mount was made "
                        "inside a user namespace (the container's own) and belongs to it%s",
-                       s->mount->mount_point, s->why, fs, fs,
+                       s->mount->mount_point, s->why, fs,
                        s->recursive ? ", or so is a mount below it" : "");
 }
 
@@ -218,7 +248,7 @@ static int do_idmap(struct applier *a, const struct plan_step *s, struct err *e)
                 return err_sys(e, errno, "open_tree `%s` (%s)", point, s->why);
         if (mount_setattr(tree, "", AT_EMPTY_PATH | (s->recursive ? AT_RECURSIVE : 0), &attr,
                           sizeof(attr)) < 0)
-                return errno == EINVAL ? idmap_refused(s, e)
+                return errno == EINVAL ? idmap_refused(s, a->userns_fds[s->mapping_index], e)
                                        : err_sys(e, errno, "idmap `%s` (%s)", point, s->why);
         r = s->kind == STEP_IDMAP_SWAP ? detach(a, fd) : -EINVAL;
         if (r == 0) {
