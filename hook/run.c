@@ -283,8 +283,19 @@ int hook_stage_state(struct hook_run *in, const char *stage, int state_fd, struc
 
 int hook_stage_config(struct hook_run *in, struct err *e)
 {
-        if (oci_config_load(in->state.bundle, &in->config, e) < 0)
-                return oci_config_probe_userns(in->state.bundle) ? EXIT_BAD_INPUT : EXIT_OK;
+        _cleanup_free_ char *config_path = NULL;
+
+        if (asprintf(&config_path, "%s/config.json", in->state.bundle) < 0) {
+                config_path = NULL;
+                err_set(e, ENOMEM, "out of memory");
+                return EXIT_FAILED;
+        }
+        /* A config the strict reader refused: fail only a container that
+         * gets a user namespace.  OCI_PROBE_UNKNOWN is taken as one, until
+         * the container's own user namespace is asked. */
+        if (oci_config_load_file(config_path, in->state.bundle, &in->config, e) < 0)
+                return oci_config_probe_userns(config_path) != OCI_PROBE_NO_USERNS ? EXIT_BAD_INPUT
+                                                                                   : EXIT_OK;
         /* Installed for every container: most need nothing, so leave early. */
         if (!in->config.has_userns || !in->config.has_idmap)
                 return EXIT_OK;
