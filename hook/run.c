@@ -20,6 +20,7 @@
 #include "../oci/json.h"
 #include "../oci/plan.h"
 #include "../oci/state.h"
+#include "bundle.h"
 #include "mounts.h"
 #include "userns.h"
 #include "../base/io.h"
@@ -283,23 +284,32 @@ int hook_stage_state(struct hook_run *in, const char *stage, int state_fd, struc
 
 int hook_stage_config(struct hook_run *in, struct err *e)
 {
-        _cleanup_free_ char *config_path = NULL;
+        _cleanup_free_ char *config_path = NULL, *bundle_dir = NULL;
+        enum oci_userns_probe probe;
+        int r;
 
-        if (asprintf(&config_path, "%s/config.json", in->state.bundle) < 0) {
-                config_path = NULL;
-                err_set(e, ENOMEM, "out of memory");
+        /* The config the runtime read, which the state's bundle does not
+         * always lead to (hook/bundle.h). */
+        r = bundle_find_config(&in->state, &config_path, &bundle_dir, e);
+        if (r == -ENOENT) {
+                err_set(e, ENOENT, "container %s: cannot find the config the runtime read "
+                        "(the state says bundle `%s`)", in->state.id, in->state.bundle);
+                probe = OCI_PROBE_UNKNOWN;
+        } else if (r < 0) {
                 return EXIT_FAILED;
+        } else if (oci_config_load_file(config_path, bundle_dir, &in->config, e) < 0) {
+                probe = oci_config_probe_userns(config_path);
+        } else {
+                /* Installed for every container: most need nothing, so
+                 * leave early. */
+                if (!in->config.has_userns || !in->config.has_idmap)
+                        return EXIT_OK;
+                return HOOK_NEXT;
         }
-        /* A config the strict reader refused: fail only a container that
-         * gets a user namespace.  OCI_PROBE_UNKNOWN is taken as one, until
-         * the container's own user namespace is asked. */
-        if (oci_config_load_file(config_path, in->state.bundle, &in->config, e) < 0)
-                return oci_config_probe_userns(config_path) != OCI_PROBE_NO_USERNS ? EXIT_BAD_INPUT
-                                                                                   : EXIT_OK;
-        /* Installed for every container: most need nothing, so leave early. */
-        if (!in->config.has_userns || !in->config.has_idmap)
-                return EXIT_OK;
-        return HOOK_NEXT;
+        /* A config the hook cannot read or refused: fail only a container
+         * that gets a user namespace.  Unknown is taken as one until the
+         * container's own user namespace is asked. */
+        return probe == OCI_PROBE_NO_USERNS ? EXIT_OK : EXIT_BAD_INPUT;
 }
 
 int hook_stage_container(struct hook_run *in, struct err *e)
