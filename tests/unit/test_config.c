@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -902,6 +903,43 @@ Test(config_probe, nesting_the_runtimes_take_is_read)
         expect_strict_refuses(doc);
         expect_probe(doc, OCI_PROBE_USERNS, "100 levels deep");
         free(doc);
+}
+
+/* tests/fixtures/lenient: what runc and crun were seen to do with each is
+ * checked in tests/e2e/test_lenient_config.c. */
+Test(config_probe, lenient_fixtures_get_the_answer_the_runtimes_give)
+{
+        static const struct {
+                const char *file;
+                bool strict_takes_it;
+                enum oci_userns_probe want;
+        } cases[] = {
+                { "no-userns-invalid-utf8.json", false, OCI_PROBE_NO_USERNS },
+                { "no-userns-comment.json", false, OCI_PROBE_NO_USERNS },
+                { "no-userns-repeated-keys.json", false, OCI_PROBE_NO_USERNS },
+                { "userns-nested-100-deep.json", true, OCI_PROBE_USERNS },
+                { "runc-last-linux-has-no-userns.json", false, OCI_PROBE_UNKNOWN },
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                char rel[256], *doc;
+                size_t len;
+                struct oci_config c;
+                struct err e;
+                int r;
+
+                snprintf(rel, sizeof(rel), "lenient/%s", cases[i].file);
+                doc = parsetest_fixture(rel, &len);
+                err_clear(&e);
+                r = oci_config_parse(doc, len, BUNDLE, "config.json", &c, &e);
+                cr_assert_eq(r == 0, cases[i].strict_takes_it, "%s: strict reader: %s",
+                             cases[i].file, r == 0 ? "took it" : e.msg);
+                if (r == 0)
+                        oci_config_free(&c);
+                cr_assert_eq(oci_config_probe_userns_text(doc, len), cases[i].want, "%s",
+                             cases[i].file);
+                free(doc);
+        }
 }
 
 Test(config_probe, the_sample_with_a_repeated_key_has_a_user_namespace)
