@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib_e2e.h"
@@ -135,4 +136,33 @@ E2E_TEST(config_found, crun_run_config_elsewhere_wins_over_the_bundles_config_js
         write_config(e2e_strf("%s/config.json", bundle), rootfs, id, false, 200000);
         write_config(other, rootfs, id, true, E2E_HOST_BASE);
         expect_root_owned_by_0(crun_run_config("/", bundle, other, id), rootfs);
+}
+
+/* ---- a config.json that is a FIFO ------------------------------------------------ */
+
+/* runc reads config.json from a FIFO as it reads any file; the hook, which
+ * comes after, would wait for a writer for ever.  It must refuse at once,
+ * naming the path and what it is. */
+E2E_TEST(config_found, config_json_as_a_fifo_is_refused_at_once_runc)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        const char *bundle = e2e_strf("%s/bundle-fifo", e2e_work_dir());
+        const char *fifo = e2e_strf("%s/config.json", bundle);
+        const char *real = e2e_strf("%s/real.json", e2e_work_dir());
+        const char *id = e2e_strf("cfg-%d-fifo", getpid());
+        const char *state = e2e_strf("%s/runc-state", e2e_work_dir());
+        struct e2e_proc writer, runc;
+        struct e2e_result *r;
+
+        e2e_mkdirs(bundle, 0755);
+        write_config(real, rootfs, id, true, E2E_HOST_BASE);
+        cr_assert_eq(mkfifo(fifo, 0600), 0, "mkfifo %s: %m", fifo);
+        /* one document for runc; nobody writes after that */
+        e2e_start(&writer, E2E_SH(e2e_strf("cat '%s' > '%s'", real, fifo)));
+        e2e_start(&runc, E2E_ARGV("runc", "--root", state, "run", "--bundle", bundle, id));
+        r = e2e_finish(&runc, 60);
+        e2e_finish(&writer, 10);
+        e2e_run(E2E_ARGV("runc", "--root", state, "delete", "--force", id));
+        cr_assert(!r->timed_out, "runc waited for the hook: %s", e2e_describe(r));
+        e2e_expect_fail_with(r, e2e_strf("`%s` is a FIFO, not a regular file", fifo));
 }
