@@ -230,20 +230,6 @@ const struct json *json_get(const struct json *obj, const char *key)
         return NULL;
 }
 
-const struct json *json_get_last(const struct json *obj, const char *key)
-{
-        const struct json *last = NULL;
-        size_t len;
-
-        if (!obj || obj->type != JSON_OBJECT)
-                return NULL;
-        len = strlen(key);
-        json_for_each(m, obj)
-                if (m->key_len == len && memcmp(m->key, key, len) == 0)
-                        last = m;
-        return last;
-}
-
 /* ---- the tree builder, driven by yajl's callbacks ---- */
 
 struct frame {

@@ -66,7 +66,8 @@ int json_parse(const char *buf, size_t len, const char *where,
  *                          same field, so the LAST one wins (and repeated
  *                          objects merge); crun's libocispec looks keys up
  *                          with yajl_tree_get, which finds the FIRST.
- *                          json_get finds the first, json_get_last the last.
+ *                          json_get finds the first; the probe in config.c
+ *                          also reads them the Go way.
  *   JSON_ALLOW_COMMENTS    slash-star and slash-slash comments, which
  *                          yajl_tree_parse (crun) allows; Go refuses them.
  *   JSON_ANY_BYTES         strings need not be valid UTF-8: Go takes invalid
@@ -94,10 +95,9 @@ static inline void json_doc_freep(struct json_doc **d) { json_doc_free(*d); }
 const char *json_type_name(const struct json *v);
 
 /* The member `key` of object `obj`; NULL when absent or when obj is not an
- * object.  In a document read with JSON_ALLOW_DUPLICATES, json_get finds the
- * first member of that name and json_get_last the last. */
+ * object.  In a document read with JSON_ALLOW_DUPLICATES, the first member
+ * of that name. */
 const struct json *json_get(const struct json *obj, const char *key);
-const struct json *json_get_last(const struct json *obj, const char *key);
 
 /* The checked accessors below name the field in their message with a
  * printf-style `fmt` formatted only on failure, e.g.

@@ -117,7 +117,7 @@ Test(bundle_cmdline, refuses_what_is_no_cmdline)
 /* ---- a runtime and its container init, as real processes ------------------------ */
 
 static char dir[64];
-static pid_t runtime = -1;
+static pid_t runtime = -1, sibling = -1;
 
 static void setup(void)
 {
@@ -139,6 +139,7 @@ static void teardown(void)
 {
         char cmd[128];
 
+        stop(&sibling);
         stop(&runtime);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         if (system(cmd) != 0)
@@ -213,6 +214,25 @@ static const char *init_command(const char *rootfs, bool bind)
         return s;
 }
 
+/* Waits until `pid` runs /bin/sh as "crun": its command line is then ours. */
+static void wait_for_exec(pid_t pid)
+{
+        char path[64], buf[8];
+
+        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+        for (int i = 0; i < 500; i++) {
+                FILE *f = fopen(path, "r");
+                size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+
+                if (f)
+                        fclose(f);
+                if (n >= 5 && memcmp(buf, "crun", 5) == 0)
+                        return;
+                nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+        }
+        cr_assert_fail("%d never ran the stand-in", (int)pid);
+}
+
 /* A stand-in runtime: /bin/sh named crun, its command line holding `args`
  * ('|' between them), with the container init as its child; its cwd `cwd`. */
 static void start_runtime(const char *cwd, const char *args, const char *rootfs, bool bind)
@@ -222,7 +242,7 @@ static void start_runtime(const char *cwd, const char *args, const char *rootfs,
         char buf[512];
         size_t n = 0;
 
-        snprintf(script, sizeof(script), "%s & wait", init_command(rootfs, bind));
+        snprintf(script, sizeof(script), "%s & wait", rootfs ? init_command(rootfs, bind) : "sleep 60");
         argv[n++] = "crun";
         argv[n++] = "-c";
         argv[n++] = script;
@@ -241,14 +261,39 @@ static void start_runtime(const char *cwd, const char *args, const char *rootfs,
         }
         /* the init is the runtime's child, in its process group */
         setpgid(runtime, runtime);
-        cr_assert_gt(wait_for_pid(pidfile, runtime), 0);
+        if (rootfs)
+                cr_assert_gt(wait_for_pid(pidfile, runtime), 0);
+        else
+                wait_for_exec(runtime);
         free(pidfile);
+}
+
+/* The same, but the init is the runtime's sibling (this test's child), as
+ * `crun create` makes it with CLONE_PARENT. */
+static void start_runtime_with_sibling_init(const char *args, const char *rootfs)
+{
+        char *pidfile = path_in("init.pid"), *command;
+
+        cr_assert(asprintf(&command, "exec %s", init_command(rootfs, true)) > 0);
+        sibling = fork();
+        cr_assert_geq(sibling, 0);
+        if (sibling == 0) {
+                setpgid(0, 0);
+                execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+                _exit(127);
+        }
+        setpgid(sibling, sibling);
+        /* the init is the sibling itself: sh, unshare and sh exec in turn */
+        cr_assert_eq(wait_for_pid(pidfile, sibling), sibling);
+        free(command);
+        free(pidfile);
+        start_runtime("/", args, NULL, false);
 }
 
 static pid_t the_init(void)
 {
         char *pidfile = path_in("init.pid");
-        pid_t pid = wait_for_pid(pidfile, runtime);
+        pid_t pid = wait_for_pid(pidfile, sibling > 0 ? sibling : runtime);
 
         free(pidfile);
         return pid;
@@ -318,6 +363,19 @@ Test(bundle_find, an_absolute_config_wins_over_the_bundles_config_json)
         cr_assert(asprintf(&args, "run|-b|%s|-f|%s|id", bundle, config) > 0);
         start_runtime("/", args, rootfs, true);
         expect_found(bundle, config, bundle);
+}
+
+Test(bundle_find, an_init_cloned_as_the_runtimes_sibling_is_its_container)
+{
+        char *bundle = path_in("b"), *rootfs = path_in("b/rootfs"), *config;
+        char args[256];
+
+        mkdir_in("b");
+        mkdir_in("b/rootfs");
+        config = write_config("b/config.json", "rootfs");
+        snprintf(args, sizeof(args), "create|--bundle|%s|id", bundle);
+        start_runtime_with_sibling_init(args, rootfs);
+        expect_found("/", config, bundle);
 }
 
 /* A config whose rootfs the container init does not have bound onto
