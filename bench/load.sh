@@ -98,8 +98,14 @@ compare() {         # BEFORE AFTER
                 diff "$b/mounts" "$a/mounts" | sed 's/^/     /' | head -20
         fi
         echo "   processes: $(wc -l < "$b/procs") before, $(wc -l < "$a/procs") after"
+        # the host is shared: name what came and went, so that the runs' own
+        # (runc, crun, sh, oci-idmap-hook) would stand out from others' work
+        echo "     new since: $(join -v2 <(awk '{ print $1 "/" $2 }' "$b/procs" | sort) \
+                <(awk '{ print $1 "/" $2, $5 }' "$a/procs" | sort) |
+                awk '{ print $2 }' | sort | uniq -c | sort -rn | awk '{ printf "%s x%s, ", $2, $1 }')"
         echo "   zombies: $(awk '$3 == "Z"' "$b/procs" | wc -l) before," \
-             "$(awk '$3 == "Z"' "$a/procs" | wc -l) after"
+             "$(awk '$3 == "Z"' "$a/procs" | wc -l) after:" \
+             "$(awk '$3 == "Z" { printf "%s ", $5 }' "$a/procs")"
         # the same process at both ends: same pid and start time
         join <(awk '{ print $1 "/" $2, $4, $5 }' "$b/procs" | sort) \
              <(awk '{ print $1 "/" $2, $4 }' "$a/procs" | sort) |
