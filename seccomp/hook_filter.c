@@ -34,6 +34,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/futex.h>
 #include <linux/mount.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
@@ -70,13 +71,12 @@ struct allowed {
  *     returned from (SIGCHLD from the traced child's stop is ignored by
  *     default, SIGKILL and SIGSYS end the hook).
  *   - restart_syscall: only asked for after a handler interrupted a sleep.
- *   - futex: the hook is single-threaded; glibc's locks (malloc, stdio,
- *     syslog) never wait.  The child's filter is built before this filter is
- *     loaded, so its pthread_once has nothing left to wake.
+ *   - futex, but for one wake: the hook is single-threaded; glibc's locks
+ *     (malloc, stdio, syslog) never wait.
  *   - mprotect, and mmap with PROT_EXEC: nothing is loaded any more; no page
  *     becomes executable.
- *   - memfd_create, pread64 and seccomp's probes: libseccomp's work for the
- *     child's filter, done before (hook_filter_install).
+ *   - seccomp's probes (SECCOMP_GET_ACTION_AVAIL, ...): libseccomp made them
+ *     once, building this filter, and keeps their answers.
  *   - mount(2), pivot_root, chroot, unshare, execve, kill, open_by_handle_at,
  *     any socket but AF_UNIX: the plan needs none of them. */
 static const struct allowed allowlist[] = {
@@ -97,6 +97,14 @@ static const struct allowed allowlist[] = {
         ALLOW_IF(mmap, ARG_BITS_CLEAR(2, PROT_EXEC)),
         ALLOW(munmap),
         ALLOW(mremap),
+
+        /* The child's filter, built on the first traced fork only (most
+         * containers need none: their own namespace serves): libseccomp
+         * exports it through a memfd (seccomp/filter.c), and pthread_once
+         * wakes waiters, there are none, when it is done. */
+        ALLOW_IF(memfd_create, ARG_EQ(1, MFD_CLOEXEC)),
+        ALLOW(pread64),
+        ALLOW_IF(futex, ARG_EQ(1, FUTEX_WAKE_PRIVATE)),
 
         /* The traced fork (hook/userns.c), parent side. */
         ALLOW(getpid),
@@ -186,10 +194,6 @@ int hook_filter_install(struct err *e)
          * so /proc/self staying root's changes nothing for it. */
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 return err_sys(e, errno, "prctl(PR_SET_DUMPABLE, 0)");
-        /* libseccomp builds the child's filter with calls this one refuses
-         * (memfd_create, pread64, seccomp probes): build it now. */
-        if (!userns_child_filter(e))
-                return -e->errnum;
         r = build_ctx(&ctx, e);
         if (r < 0)
                 return r;

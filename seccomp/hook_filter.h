@@ -20,9 +20,9 @@
 
 #include "../base/err.h"
 
-/* Makes the hook non-dumpable (a SIGSYS death writes no core of it), builds
- * the child's filter while building is still allowed, then loads the hook's
- * filter on the calling thread.  Irreversible; the hook is single-threaded. */
+/* Makes the hook non-dumpable (a SIGSYS death writes no core of it), then
+ * loads the hook's filter on the calling thread.  Irreversible; the hook is
+ * single-threaded. */
 int hook_filter_install(struct err *e);
 
 /* Writes the allowlist as libseccomp's pseudo filter code to `f`, for

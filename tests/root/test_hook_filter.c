@@ -97,7 +97,7 @@ static const struct probe forbidden[] = {
         { "kill(0, 0)", { SYS_kill, 0, 0 } },
         { "pivot_root(NULL, NULL)", { SYS_pivot_root, 0, 0 } },
         { "mprotect(NULL, 0, 0)", { SYS_mprotect, 0, 0, 0 } },
-        { "futex(NULL, FUTEX_WAKE, 0)", { SYS_futex, 0, 1, 0 } },
+        { "futex(NULL, FUTEX_WAIT, 0): FUTEX_WAKE_PRIVATE only", { SYS_futex, 0, 0, 0 } },
         { "rt_sigreturn()", { SYS_rt_sigreturn } },
         { "socket(AF_INET, -1, 0): AF_UNIX only", { SYS_socket, AF_INET, -1, 0 } },
         { "mmap(PROT_EXEC) with a bad fd", { SYS_mmap, 0, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, -1 } },
