@@ -101,7 +101,7 @@ static const struct allowed allowlist[] = {
         /* The child's filter, built on the first traced fork only (most
          * containers need none: their own namespace serves): libseccomp
          * exports it through a memfd (seccomp/filter.c), and pthread_once
-         * wakes waiters, there are none, when it is done. */
+         * ends with a futex wake, whether anyone waits or not. */
         ALLOW_IF(memfd_create, ARG_EQ(1, MFD_CLOEXEC)),
         ALLOW(pread64),
         ALLOW_IF(futex, ARG_EQ(1, FUTEX_WAKE_PRIVATE)),
