@@ -14,10 +14,11 @@
  * that code, and glibc answers some errors by trying another way (another
  * system call, a fallback path), which hides the missing entry; the kill
  * stops the hook before its next mount change.  The runtime then sees its
- * hook die of SIGSYS and does not start the container (runc: "signal: bad
- * system call"), and the container's mount namespace, where all the mount
- * work happens, goes with it: the same outcome as the hook killed by SIGKILL
- * at any step, which tests/e2e/test_faults.c proves leaves nothing behind.
+ * hook fail and does not start the container, and the container's mount
+ * namespace, where all the mount work happens, goes with it: the same
+ * outcome as the hook killed by SIGKILL at any step.  tests/e2e/test_faults.c
+ * proves both leave nothing behind, making a call of the real hook off this
+ * list at three points of its work.
  */
 #include "hook_filter.h"
 

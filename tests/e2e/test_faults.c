@@ -163,7 +163,7 @@ struct shot {
 static struct shot shoot(const struct fault_env *f, const char *target, const char *when)
 {
         const char *report = e2e_strf("%s/fault-report", e2e_work_dir());
-        const char *what = e2e_strf("%s: SIGKILL to the %s at %s", e2e_runtime_name(f->rt),
+        const char *what = e2e_strf("%s: fault \"%s\" at %s", e2e_runtime_name(f->rt),
                                     target, when);
         struct e2e_result *r;
         struct shot s = { 0 };
@@ -185,6 +185,9 @@ static struct shot shoot(const struct fault_env *f, const char *target, const ch
                               e2e_describe(r));
         if (strcmp(target, "hook") == 0 && strcmp(s.where, "exited") != 0)
                 cr_assert_eq(s.hook_status, 128 + SIGKILL, "%s", what);
+        if (strcmp(target, "offlist") == 0)
+                cr_assert_eq(s.hook_status, 128 + SIGSYS, "%s: the hook's filter did not kill it",
+                             what);
         expect_started_whole_or_not_at_all(f, r, what);
         return s;
 }
@@ -237,6 +240,31 @@ E2E_TEST(faults, hook_killed_at_each_step_leaves_nothing_runc)
 E2E_TEST(faults, hook_killed_at_each_step_leaves_nothing_crun)
 {
         hook_killed_at_each_step(E2E_CRUN);
+}
+
+/* ---- a call off the hook's seccomp allowlist ----------------------------------- */
+
+/* Where the hook is about to enter the container's mount namespace, to
+ * attach its idmapped rootfs copy, and halfway through the mount work, its
+ * call is made getuid(2): its own filter kills it (SIGSYS), and that death
+ * is as clean as a SIGKILL's. */
+static void off_list_call(enum e2e_runtime rt)
+{
+        struct fault_env f = setup(rt);
+        static const char *const when[] = { "setns:1", "move_mount:1", "mount_setattr:2" };
+
+        for (size_t i = 0; i < sizeof(when) / sizeof(when[0]); i++)
+                shoot(&f, "offlist", when[i]);
+}
+
+E2E_TEST(faults, a_call_off_the_hooks_allowlist_kills_it_and_leaves_nothing_runc)
+{
+        off_list_call(E2E_RUNC);
+}
+
+E2E_TEST(faults, a_call_off_the_hooks_allowlist_kills_it_and_leaves_nothing_crun)
+{
+        off_list_call(E2E_CRUN);
 }
 
 /* ---- the container's init killed while the hook runs ---------------------------- */

@@ -8,6 +8,9 @@
  *     TARGET  hook        the hook
  *             init        the container's process (state.pid); the hook then
  *                         runs on
+ *             offlist     nobody: the hook's call is made getuid(2) instead,
+ *                         a call off the hook's seccomp allowlist, and the
+ *                         hook let go (CALL:N only): its filter must kill it
  *     WHEN    after:USEC  USEC microseconds after the exec (a sweep of these
  *                         lands anywhere)
  *             CALL:N      at the entry of the hook's Nth system call CALL
@@ -29,7 +32,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -176,10 +182,43 @@ static const char *fault_after(pid_t hook, long usec, pid_t victim, const char *
         return where;
 }
 
+/* In a syscall-entry stop: makes the call about to run getuid(2).  The
+ * kernel runs the seccomp filters after the tracer's stop, on the call as
+ * the tracer left it. */
+static void swap_call_for_getuid(pid_t pid)
+{
+#if defined(__x86_64__)
+        if (ptrace(PTRACE_POKEUSER, pid, (void *)offsetof(struct user, regs.orig_rax),
+                   (void *)(long)SYS_getuid) < 0)
+                die("PTRACE_POKEUSER orig_rax");
+#elif defined(__aarch64__)
+        int nr = SYS_getuid;
+        struct iovec iov = { &nr, sizeof(nr) };
+
+        if (ptrace(PTRACE_SETREGSET, pid, (void *)NT_ARM_SYSTEM_CALL, &iov) < 0)
+                die("PTRACE_SETREGSET NT_ARM_SYSTEM_CALL");
+#else
+#error "hook-fault: swapping a call is written for x86-64 and aarch64 only"
+#endif
+}
+
+/* The fault itself, on the hook held in a stop; reaps the hook. */
+static void inject(pid_t hook, const char *target, pid_t init, int *status)
+{
+        if (strcmp(target, "offlist") == 0)
+                swap_call_for_getuid(hook);
+        else
+                kill(strcmp(target, "init") == 0 ? init : hook, SIGKILL);
+        if (strcmp(target, "hook") != 0)
+                ptrace(PTRACE_DETACH, hook, NULL, NULL);
+        if (waitpid(hook, status, 0) != hook)
+                die("waitpid");
+}
+
 /* CALL:N under ptrace: resumes the hook from stop to stop until the entry
  * of its Nth CALL, or its end. */
-static const char *fault_at_call(pid_t hook, long nr, long nth, pid_t victim, const char *own,
-                                 int *status)
+static const char *fault_at_call(pid_t hook, long nr, long nth, const char *target, pid_t init,
+                                 const char *own, int *status)
 {
         const char *where = "exited";
         long seen = 0;
@@ -205,11 +244,7 @@ static const char *fault_at_call(pid_t hook, long nr, long nth, pid_t victim, co
                     ++seen != nth)
                         continue;
                 where = locate(hook, own);
-                kill(victim ? victim : hook, SIGKILL);
-                if (victim)
-                        ptrace(PTRACE_DETACH, hook, NULL, NULL);
-                if (waitpid(hook, status, 0) != hook)
-                        die("waitpid");
+                inject(hook, target, init, status);
                 return where;
         }
 }
@@ -225,7 +260,8 @@ int main(int argc, char **argv)
         ssize_t n;
 
         if (argc < 5) {
-                fprintf(stderr, "usage: hook-fault hook|init after:USEC|CALL:N REPORT HOOK [ARGS...]\n");
+                fprintf(stderr, "usage: hook-fault hook|init|offlist after:USEC|CALL:N REPORT "
+                        "HOOK [ARGS...]\n");
                 return 125;
         }
         report_path = argv[3];
@@ -249,14 +285,15 @@ int main(int argc, char **argv)
         own[n] = '\0';
 
         if (strncmp(when, "after:", 6) == 0) {
+                if (strcmp(argv[1], "offlist") == 0)
+                        return 125;
                 hook = start_hook(argv + 4, false, state);
                 where = fault_after(hook, strtol(colon + 1, NULL, 10),
                                     strcmp(argv[1], "init") == 0 ? init : 0, own, &status);
         } else {
                 hook = start_hook(argv + 4, true, state);
                 where = fault_at_call(hook, call_nr(when, (size_t)(colon - when)),
-                                      strtol(colon + 1, NULL, 10),
-                                      strcmp(argv[1], "init") == 0 ? init : 0, own, &status);
+                                      strtol(colon + 1, NULL, 10), argv[1], init, own, &status);
         }
         status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
         {
