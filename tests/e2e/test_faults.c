@@ -9,10 +9,11 @@
  *
  * The container has a user namespace 0:B:65536 and a volume /vol with a
  * mapping of its own, 1000:B:65536, so the hook takes both of its ways to a
- * namespace: the container's own for the rootfs, the traced fork for /vol.
- * The faults come from tests/support/hook_fault.c (HOOK_FAULT_BIN), from
- * strace, and from prlimit, named as the bundle's hook through a small
- * script.
+ * namespace: the container's own for the rootfs, the traced fork for /vol
+ * (under runc; crun 1.8.1 idmaps such a volume itself).  The faults come
+ * from tests/support/hook_fault.c (HOOK_FAULT_BIN: SIGKILL at a step, or a
+ * call turned off the hook's seccomp allowlist), from strace, and from
+ * prlimit, named as the bundle's hook through a small script.
  */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
