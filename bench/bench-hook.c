@@ -1116,7 +1116,7 @@ static void print_whole_run(const struct whole_run *w)
 /* ---- (d) where the time goes ---------------------------------------------- */
 
 enum {
-        ST_STATE, ST_CONFIG, ST_MOUNTINFO, ST_PLAN, ST_USERNS, ST_APPLY, ST_COUNT
+        ST_STATE, ST_CONFIG, ST_MOUNTINFO, ST_PLAN, ST_FILTER, ST_USERNS, ST_APPLY, ST_COUNT
 };
 
 static const char *const stage_names[ST_COUNT] = {
@@ -1124,18 +1124,21 @@ static const char *const stage_names[ST_COUNT] = {
         [ST_CONFIG] = "read + parse config.json (11 KB)",
         [ST_MOUNTINFO] = "pidfd + read + parse mountinfo",
         [ST_PLAN] = "stat rootfs + plan + runtime check",
+        [ST_FILTER] = "the hook's seccomp filter (build + load)",
         [ST_USERNS] = "user namespace fds (the container's own)",
         [ST_APPLY] = "setns + mount work (mounts_apply)",
 };
 
 /* The hook's stages, as hook/run.c runs them, in a process of their own
  * (setns changes it for good; nothing is cached from an earlier run). */
-/* hook_run's stages (hook/run.h), timed one by one in this process. */
-static void stages_child(const struct sample *s, pid_t pid, int out)
+/* hook_run's stages (hook/run.h), timed one by one in this process.
+ * Without `filter`, the seccomp filter stage is skipped (timed as 0), as
+ * the same-run baseline of what the filter costs the stages after it. */
+static void stages_child(const struct sample *s, pid_t pid, bool filter, int out)
 {
         int (*const stages[ST_COUNT - 1])(struct hook_run *, struct err *) = {
                 hook_stage_config, hook_stage_container, hook_stage_plan,
-                hook_stage_namespaces, hook_stage_apply,
+                hook_stage_filter, hook_stage_namespaces, hook_stage_apply,
         };
         struct hook_run *h = hook_run_new();
         int64_t t[ST_COUNT + 1];
@@ -1152,8 +1155,12 @@ static void stages_child(const struct sample *s, pid_t pid, int out)
         code = hook_stage_state(h, "createRuntime", in, &e);
         t[1] = now_ns();
         for (int k = 0; k < ST_COUNT - 1; k++) {
-                if (code == HOOK_NEXT) {
+                bool skip = !filter && k + 1 == ST_FILTER;
+
+                if (code == HOOK_NEXT && !skip) {
                         code = stages[k](h, &e);
+                        ran++;
+                } else if (skip) {
                         ran++;
                 }
                 t[k + 2] = now_ns();
@@ -1171,12 +1178,16 @@ static void stages_child(const struct sample *s, pid_t pid, int out)
         _exit(0);
 }
 
+/* st[0..ST_COUNT) with the hook's seccomp filter, st[ST_COUNT..2 ST_COUNT)
+ * without it; the runs alternate, so both share the machine's noise. */
 static void phase_stages(const struct sample *s, struct series *st, unsigned runs)
 {
-        for (int k = 0; k < ST_COUNT; k++)
-                series_init(&st[k], stage_names[k], runs);
-        fprintf(stderr, "(d) %u runs of the stages in-process ...\n", runs);
-        for (unsigned i = 0; i < runs + 3; i++) {
+        for (int k = 0; k < 2 * ST_COUNT; k++)
+                series_init(&st[k], stage_names[k % ST_COUNT], runs);
+        fprintf(stderr, "(d) %u runs of the stages in-process, with and without the filter ...\n",
+                runs);
+        for (unsigned i = 0; i < 2 * runs + 6; i++) {
+                bool filter = i % 2 == 0;
                 int64_t t[ST_COUNT];
                 int p[2], status;
                 pid_t pid = standin_start(s), child;
@@ -1189,7 +1200,7 @@ static void phase_stages(const struct sample *s, struct series *st, unsigned run
                 if (child < 0)
                         die("fork: %s", strerror(errno));
                 if (child == 0)
-                        stages_child(s, pid, p[1]);
+                        stages_child(s, pid, filter, p[1]);
                 close(p[1]);
                 n = read(p[0], t, sizeof(t));
                 close(p[0]);
@@ -1198,27 +1209,40 @@ static void phase_stages(const struct sample *s, struct series *st, unsigned run
                         die("(d): the stages failed");
                 check_idmapped(s, pid);
                 standin_stop();
-                if (i < 3)
+                if (i < 6)
                         continue;       /* warm-up */
                 for (int k = 0; k < ST_COUNT; k++)
-                        series_add(&st[k], t[k], 0, 0);
+                        series_add(&st[k + (filter ? 0 : ST_COUNT)], t[k], 0, 0);
         }
+}
+
+static double sum_medians(const struct series *st, int from, int to)
+{
+        double sum = 0;
+
+        for (int k = from; k < to; k++)
+                sum += median(&st[k]);
+        return sum;
 }
 
 static void print_stages(const struct series *st, const struct whole_run *w, bool have_whole)
 {
-        double sum = 0;
+        const struct series *off = st + ST_COUNT;
+        double with = sum_medians(st, 0, ST_COUNT), without = sum_medians(off, 0, ST_COUNT);
+        double after = sum_medians(st, ST_USERNS, ST_COUNT);
+        double after_off = sum_medians(off, ST_USERNS, ST_COUNT);
 
         printf("\n(d) Where the hook's time goes: its stages in a fresh forked process (no exec),\n"
-               "    %zu runs, each on a fresh stand-in\n", st[0].n);
-        printf("    %-40s %9s %9s\n", "", "median", "p90");
-        for (int k = 0; k < ST_COUNT; k++) {
-                double m = median(&st[k]);
-
-                sum += m;
-                printf("    %-40s %6.3f ms %6.3f ms\n", st[k].name, m, p90(&st[k]));
-        }
-        printf("    %-40s %6.3f ms\n", "sum of the stage medians", sum);
+               "    %zu runs with the hook's seccomp filter and %zu without, alternating, each\n"
+               "    on a fresh stand-in\n", st[0].n, off[0].n);
+        printf("    %-40s %9s %9s %11s\n", "", "median", "p90", "no filter");
+        for (int k = 0; k < ST_COUNT; k++)
+                printf("    %-40s %6.3f ms %6.3f ms %8.3f ms\n", st[k].name, median(&st[k]),
+                       p90(&st[k]), median(&off[k]));
+        printf("    %-40s %6.3f ms %9s %8.3f ms\n", "sum of the stage medians", with, "", without);
+        printf("    the filter: %.3f ms to load, and the stages after it %.3f ms against %.3f ms\n"
+               "    without it (%.2fx); the whole in-process run %.2fx the same run's baseline\n",
+               median(&st[ST_FILTER]), after, after_off, after / after_off, with / without);
         if (have_whole) {
                 printf("    %-40s %6.3f ms\n", "exec of the hook binary (--version)",
                        median(&w->version));
@@ -1821,7 +1845,7 @@ static char *absolute(const char *path, const char *what)
 int main(int argc, char **argv)
 {
         static struct whole_run whole;
-        static struct series stages[ST_COUNT];
+        static struct series stages[2 * ST_COUNT];
         static struct variant variants[6];
         static struct chown_result chown_res[8];
         _cleanup_free_ char *hook = NULL, *sample = NULL;

@@ -20,6 +20,7 @@
 #include "../oci/json.h"
 #include "../oci/plan.h"
 #include "../oci/state.h"
+#include "../seccomp/hook_filter.h"
 #include "bundle.h"
 #include "log.h"
 #include "mounts.h"
@@ -361,6 +362,17 @@ int hook_stage_plan(struct hook_run *in, struct err *e)
         return plan_has_work(&in->plan) ? HOOK_NEXT : EXIT_OK;
 }
 
+/* From here on the hook only carries the plan out: it drops every system
+ * call that work does not need (seccomp/hook_filter.h). */
+int hook_stage_filter(struct hook_run *in, struct err *e)
+{
+        if (hook_filter_install(e) < 0) {
+                err_prefix(e, "container %s", in->state.id);
+                return EXIT_FAILED;
+        }
+        return HOOK_NEXT;
+}
+
 int hook_stage_namespaces(struct hook_run *in, struct err *e)
 {
         if (make_namespaces(in, in->pidfd, in->userns_fds, e) < 0) {
@@ -396,6 +408,8 @@ int hook_run(const char *stage, int state_fd, struct err *e)
                 code = hook_stage_container(&in, e);
         if (code == HOOK_NEXT)
                 code = hook_stage_plan(&in, e);
+        if (code == HOOK_NEXT)
+                code = hook_stage_filter(&in, e);
         if (code == HOOK_NEXT)
                 code = hook_stage_namespaces(&in, e);
         if (code == HOOK_NEXT)

@@ -26,6 +26,7 @@ int hook_stage_state(struct hook_run *h, const char *stage, int state_fd, struct
 int hook_stage_config(struct hook_run *h, struct err *e);       /* EXIT_OK: nothing to do */
 int hook_stage_container(struct hook_run *h, struct err *e);    /* pidfd, mount table */
 int hook_stage_plan(struct hook_run *h, struct err *e);         /* EXIT_OK: nothing to do */
+int hook_stage_filter(struct hook_run *h, struct err *e);       /* the hook's seccomp filter */
 int hook_stage_namespaces(struct hook_run *h, struct err *e);   /* one per mapping */
 int hook_stage_apply(struct hook_run *h, struct err *e);        /* the mount work */
 

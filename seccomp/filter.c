@@ -112,8 +112,9 @@ static bool loads_accumulator(const struct sock_filter *insn)
 }
 
 /* Exports the program through a memfd into a buffer owned by `prog`, with
- * skip_action_cache in front. */
-static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog, struct err *e)
+ * skip_action_cache in front.  (The hook's own filter, seccomp/hook_filter.c,
+ * is exported the same way.) */
+int seccomp_export_uncached(scmp_filter_ctx ctx, struct sock_fprog *prog, struct err *e)
 {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ struct sock_filter *insns = NULL;
@@ -122,7 +123,7 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog, struct err *
         ssize_t n;
         int r;
 
-        fd = memfd_create("userns-child-filter", MFD_CLOEXEC);
+        fd = memfd_create("seccomp-filter", MFD_CLOEXEC);
         if (fd < 0)
                 return err_sys(e, errno, "memfd_create");
         r = seccomp_export_bpf(ctx, fd);
@@ -164,7 +165,7 @@ static void build_filter_once(void)
 
         if (build_ctx(&ctx, &filter.err) < 0)
                 return;
-        export_bpf(ctx, &filter.prog, &filter.err);
+        seccomp_export_uncached(ctx, &filter.prog, &filter.err);
         seccomp_release(ctx);
 }
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include <linux/filter.h>
+#include <seccomp.h>
 
 #include "../base/err.h"
 
@@ -33,3 +34,9 @@ const struct sock_fprog *userns_child_filter(struct err *e);
  * decides nothing: see filter.c.) */
 int userns_child_filter_print(FILE *f, struct err *e);
 #endif
+
+/* Exports `ctx` as classic BPF into a buffer `prog` owns (free prog->filter),
+ * with one instruction in front that keeps the kernel from building its
+ * per-call action cache at install (see filter.c): for a process that makes
+ * few calls after the install, that cache costs more than it saves. */
+int seccomp_export_uncached(scmp_filter_ctx ctx, struct sock_fprog *prog, struct err *e);
