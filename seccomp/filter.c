@@ -1,13 +1,14 @@
-/* The child's seccomp allowlist (see filter.h), built with libseccomp.
+/* The child's seccomp allowlist (see filter.h), written with libseccomp.
  *
- * libseccomp 2.5.4 has no seccomp_export_bpf_mem() (it came with 2.6), only
- * seccomp_export_bpf() into an fd: the program is exported into a memfd once
- * and read back into memory that lives as long as the process.
+ * The program is made at build time (seccomp/gen_bpf.c) and the hook carries
+ * it compiled in (seccomp/embedded.c): making it with libseccomp took a
+ * good part of a hook run.  libseccomp 2.5.4 has no seccomp_export_bpf_mem()
+ * (it came with 2.6), only seccomp_export_bpf() into an fd: the program is
+ * exported into a memfd and read back.
  */
 #include "filter.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,7 +60,7 @@ static const struct allowed allowlist[] = {
         ALLOW(exit_group),
 };
 
-static int build_ctx(scmp_filter_ctx *out, struct err *e)
+int userns_child_filter_ctx(scmp_filter_ctx *out, struct err *e)
 {
         scmp_filter_ctx ctx;
         int r;
@@ -153,40 +154,13 @@ int seccomp_export_uncached(scmp_filter_ctx ctx, struct sock_fprog *prog, struct
         return 0;
 }
 
-static struct {
-        pthread_once_t once;
-        struct sock_fprog prog;
-        struct err err;
-} filter = { .once = PTHREAD_ONCE_INIT };
-
-static void build_filter_once(void)
-{
-        scmp_filter_ctx ctx = NULL;
-
-        if (build_ctx(&ctx, &filter.err) < 0)
-                return;
-        seccomp_export_uncached(ctx, &filter.prog, &filter.err);
-        seccomp_release(ctx);
-}
-
-const struct sock_fprog *userns_child_filter(struct err *e)
-{
-        pthread_once(&filter.once, build_filter_once);
-        if (!filter.prog.filter) {
-                *e = filter.err;
-                err_prefix(e, "the user namespace child's seccomp filter");
-                return NULL;
-        }
-        return &filter.prog;
-}
-
 #ifdef OCI_IDMAP_TESTING
 int userns_child_filter_print(FILE *f, struct err *e)
 {
         scmp_filter_ctx ctx;
         int r;
 
-        r = build_ctx(&ctx, e);
+        r = userns_child_filter_ctx(&ctx, e);
         if (r < 0)
                 return r;
         fflush(f);

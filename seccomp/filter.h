@@ -1,8 +1,9 @@
 /* The seccomp allowlist of the child that the traced fork creates.
  *
- * Built once with libseccomp in the parent and exported as classic BPF, so
- * that the child (which shares the parent's memory and must not touch libc)
- * installs it with one raw seccomp(2) call.
+ * Written with libseccomp, made into classic BPF when the project is built
+ * (seccomp/gen_bpf.c) and compiled into the hook, so that the child (which
+ * shares the parent's memory and must not touch libc) installs it with one
+ * raw seccomp(2) call.
  *
  * After the filter is on, the child may only
  *
@@ -23,9 +24,13 @@
 
 #include "../base/err.h"
 
-/* The child's program, built on first use (thread-safe); the pointer stays
- * valid for the life of the process.  NULL with `e` set on failure. */
+/* The child's program, as built with the project (seccomp/embedded.c);
+ * never NULL, `e` untouched.  Valid for the life of the process. */
 const struct sock_fprog *userns_child_filter(struct err *e);
+
+/* The allowlist as a libseccomp context, for the build-time generator, the
+ * printout and the test that the compiled-in program is still this one. */
+int userns_child_filter_ctx(scmp_filter_ctx *out, struct err *e);
 
 #ifdef OCI_IDMAP_TESTING
 /* Test builds only.  Writes the allowlist as libseccomp's pseudo filter code (readable text) to

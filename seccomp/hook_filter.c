@@ -173,7 +173,7 @@ static const struct allowed allowlist[] = {
 #endif
 };
 
-static int build_ctx(scmp_filter_ctx *out, struct err *e)
+int hook_filter_ctx(scmp_filter_ctx *out, struct err *e)
 {
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
         int r;
@@ -201,44 +201,12 @@ static int build_ctx(scmp_filter_ctx *out, struct err *e)
         return 0;
 }
 
-int hook_filter_install(struct err *e)
-{
-        _cleanup_free_ struct sock_filter *insns = NULL;
-        struct sock_fprog prog = { 0 };
-        scmp_filter_ctx ctx;
-        int r;
-
-        /* A SIGSYS death dumps core, and a core pipe ignores RLIMIT_CORE:
-         * non-dumpable, the hook's memory (the container's config) is
-         * written nowhere.  The hook is root in the initial user namespace,
-         * so /proc/self staying root's changes nothing for it. */
-        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-                return err_sys(e, errno, "prctl(PR_SET_DUMPABLE, 0)");
-        r = build_ctx(&ctx, e);
-        if (r < 0)
-                return r;
-        r = seccomp_export_uncached(ctx, &prog, e);
-        seccomp_release(ctx);
-        if (r < 0)
-                return err_prefix(e, "the hook's seccomp filter");
-        insns = prog.filter;
-        /* No no_new_privs needed: the hook holds CAP_SYS_ADMIN.  The kernel's
-         * action cache is skipped (seccomp_export_uncached): building it
-         * emulates the program for every call number of three ABIs.  Measured
-         * here (6.18, JIT on): the load took 66 us with the cache and 30 us
-         * without, and 400 calls through the filter cost the same either way
-         * within 5 us (about 20 ns a call over none). */
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
-                return err_sys(e, errno, "seccomp(SECCOMP_SET_MODE_FILTER) for the hook");
-        return 0;
-}
-
 int hook_filter_print(FILE *f, struct err *e)
 {
         scmp_filter_ctx ctx;
         int r;
 
-        r = build_ctx(&ctx, e);
+        r = hook_filter_ctx(&ctx, e);
         if (r < 0)
                 return r;
         fflush(f);

@@ -18,12 +18,22 @@
 
 #include <stdio.h>
 
+#include <linux/filter.h>
+#include <seccomp.h>
+
 #include "../base/err.h"
 
 /* Makes the hook non-dumpable (a SIGSYS death writes no core of it), then
  * loads the hook's filter on the calling thread.  Irreversible; the hook is
  * single-threaded. */
 int hook_filter_install(struct err *e);
+
+/* The compiled-in program hook_filter_install loads. */
+const struct sock_fprog *hook_filter_program(void);
+
+/* The allowlist as a libseccomp context: the build-time generator makes
+ * the compiled-in program from it (seccomp/gen_bpf.c). */
+int hook_filter_ctx(scmp_filter_ctx *out, struct err *e);
 
 /* Writes the allowlist as libseccomp's pseudo filter code to `f`, for
  * people and tests that want to read what the hook may still do. */

@@ -37,6 +37,7 @@
 #include "hook/log.h"
 #include "hook/userns.h"
 #include "hook/userns_internal.h"
+#include "seccomp/filter.h"
 #include "seccomp/hook_filter.h"
 
 /* Exit codes of the forked children, besides 0. */
@@ -328,4 +329,31 @@ Test(hook_filter, prints_its_list_with_kill_as_the_default)
         cr_expect(strstr(buf, "mount_setattr"), "mount_setattr missing from:\n%s", buf);
         cr_expect(!strstr(buf, "execve") && !strstr(buf, "pivot_root"),
                   "execve or pivot_root allowed in:\n%s", buf);
+}
+
+/* The programs the hook carries were made from these lists when it was
+ * built (seccomp/gen_bpf.c): made again now, they are the same. */
+static void expect_program_is(const struct sock_fprog *built,
+                              int (*make)(scmp_filter_ctx *, struct err *), const char *what)
+{
+        struct sock_fprog now = { 0 };
+        struct err e = { 0 };
+        scmp_filter_ctx ctx;
+
+        cr_assert_eq(make(&ctx, &e), 0, "%s", e.msg);
+        cr_assert_eq(seccomp_export_uncached(ctx, &now, &e), 0, "%s", e.msg);
+        seccomp_release(ctx);
+        cr_assert_eq(now.len, built->len, "%s: %u instructions built in, %u from its list",
+                     what, built->len, now.len);
+        cr_assert_eq(memcmp(now.filter, built->filter, now.len * sizeof(*now.filter)), 0,
+                     "%s: the compiled-in program is not its list's", what);
+        free(now.filter);
+}
+
+Test(hook_filter, compiled_in_programs_are_the_ones_their_lists_make)
+{
+        struct err e = { 0 };
+
+        expect_program_is(hook_filter_program(), hook_filter_ctx, "the hook's filter");
+        expect_program_is(userns_child_filter(&e), userns_child_filter_ctx, "the child's filter");
 }
