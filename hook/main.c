@@ -9,6 +9,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "log.h"
 #include "run.h"
 
@@ -16,6 +17,7 @@ static const char usage[] =
         "Usage: oci-idmap-hook prestart|createRuntime   (as an OCI hook; state on stdin)\n"
         "       oci-idmap-hook plan --bundle DIR [--pid N | --mountinfo FILE]\n"
         "                           [--runtime runc|crun|runc-handle] [--json]\n"
+        "       oci-idmap-hook check [PATH]   (can this host use the hook? PATH: a rootfs, default /)\n"
         "       oci-idmap-hook --help | --version\n"
         "\n"
         "Gives user-namespaced containers an idmapped rootfs and idmapped volumes.\n"
@@ -127,6 +129,11 @@ int main(int argc, char **argv)
         }
         if (strcmp(argv[1], "plan") == 0)
                 return cmd_plan(argc - 1, argv + 1);
+        if (strcmp(argv[1], "check") == 0) {
+                if (argc > 3)
+                        return usage_error("check: unexpected argument \"%s\"", argv[3]);
+                return check_run(argc == 3 ? argv[2] : "/", stdout);
+        }
         if (argc > 2)
                 return usage_error("unexpected argument \"%s\"", argv[2]);
         code = hook_run(argv[1], STDIN_FILENO, &e);
