@@ -255,7 +255,12 @@ int hook_stage_state(struct hook_run *in, const char *stage, int state_fd, struc
                         stage);
                 return EXIT_USAGE;
         }
-        return oci_state_read_fd(state_fd, &in->state, e) < 0 ? EXIT_BAD_INPUT : HOOK_NEXT;
+        if (oci_state_read_fd(state_fd, &in->state, e) < 0)
+                return EXIT_BAD_INPUT;
+        /* From here every line logged names the container (log.h). */
+        log_set_container(in->state.id, annotations_get(&in->state.annotations,
+                                                        LOG_LEVEL_ANNOTATION));
+        return HOOK_NEXT;
 }
 
 int hook_stage_config(struct hook_run *in, struct err *e)
@@ -326,7 +331,7 @@ int hook_stage_namespaces(struct hook_run *in, struct err *e)
 
 int hook_stage_apply(struct hook_run *in, struct err *e)
 {
-        FILE *trace = log_debug_enabled() ? stderr : NULL;
+        _cleanup_fclose_ FILE *trace = log_debug_open();
 
         if (trace)
                 plan_print_text(&in->plan, trace);
