@@ -22,9 +22,14 @@ static const char usage[] =
         "\n"
         "Gives user-namespaced containers an idmapped rootfs and idmapped volumes.\n"
         "Annotation io.github.oci-idmap-hook.rootfs: auto (default), true, false.\n"
+        "Log level (errors and warnings go to stderr and syslog; debug adds the plan):\n"
+        "annotation io.github.oci-idmap-hook.log-level or environment\n"
+        "OCI_IDMAP_HOOK_LOG_LEVEL: warning (default), debug.\n"
         "\n"
         "Exit codes: 0 done or nothing to do; 1 the mount work failed; 2 bad command\n"
-        "line; 3 the state, config.json or mount table was refused.\n";
+        "line; 3 the state, config.json or mount table was refused.\n"
+        "check: 0 the hook can work on this host; 1 it cannot.\n"
+        "See oci-idmap-hook(1).\n";
 
 static void report(const struct err *e)
 {
@@ -124,7 +129,7 @@ int main(int argc, char **argv)
                 return EXIT_OK;
         }
         if (strcmp(argv[1], "--version") == 0) {
-                printf("oci-idmap-hook %s\n", OCI_IDMAP_HOOK_VERSION);
+                printf("oci-idmap-hook %s (git %s)\n", OCI_IDMAP_HOOK_VERSION, OCI_IDMAP_HOOK_GIT);
                 return EXIT_OK;
         }
         if (strcmp(argv[1], "plan") == 0)
