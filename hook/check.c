@@ -156,7 +156,8 @@ static void check_move_mount(struct check *c, int clone, int tmpfs)
                            "try it on");
                 return;
         }
-        if (move_mount(clone, "", tmpfs, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == 0)
+        if (move_mount(clone, "", tmpfs, "",
+                       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == 0)
                 check_item(c, true, REQUIRED, "move_mount", "attached the clone of `/` onto "
                            "the detached tmpfs");
         else if (errno == EINVAL)

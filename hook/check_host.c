@@ -93,7 +93,8 @@ static size_t check_runtime_named(struct check *c, const char *name, char seen[]
                 bool ok;
 
                 snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
-                if (access(path, X_OK) < 0 || !realpath(path, real) || seen_before(seen, n_seen, real))
+                if (access(path, X_OK) < 0 || !realpath(path, real) ||
+                    seen_before(seen, n_seen, real))
                         continue;
                 strcpy(seen[n_seen++], real);
                 if (runtime_version(path, version, sizeof(version)) < 0) {
@@ -191,8 +192,9 @@ static bool hooks_dir_from_conf(const char *file, struct hooks_dirs *h, const ch
 /* podman: containers.conf (system, then admin, then its .d files);
  * default /usr/share/containers/oci/hooks.d and /etc/containers/oci/hooks.d.
  * CRI-O: crio.conf and crio.conf.d; default /usr/share/containers/oci/hooks.d. */
-static void tool_hooks_dirs(const char *const *confs, const char *conf_d, const char *const *defaults,
-                            const char *reader, struct hooks_dirs *out)
+static void tool_hooks_dirs(const char *const *confs, const char *conf_d,
+                            const char *const *defaults, const char *reader,
+                            struct hooks_dirs *out)
 {
         struct hooks_dirs h = { 0 };
         struct dirent **names = NULL;
