@@ -9,6 +9,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "log.h"
 #include "run.h"
 
@@ -16,13 +17,19 @@ static const char usage[] =
         "Usage: oci-idmap-hook prestart|createRuntime   (as an OCI hook; state on stdin)\n"
         "       oci-idmap-hook plan --bundle DIR [--pid N | --mountinfo FILE]\n"
         "                           [--runtime runc|crun|runc-handle] [--json]\n"
+        "       oci-idmap-hook check [PATH]   (can this host use the hook? PATH: a rootfs, default /)\n"
         "       oci-idmap-hook --help | --version\n"
         "\n"
         "Gives user-namespaced containers an idmapped rootfs and idmapped volumes.\n"
         "Annotation io.github.oci-idmap-hook.rootfs: auto (default), true, false.\n"
+        "Log level (errors and warnings go to stderr and syslog; debug adds the plan):\n"
+        "annotation io.github.oci-idmap-hook.log-level or environment\n"
+        "OCI_IDMAP_HOOK_LOG_LEVEL: warning (default), debug.\n"
         "\n"
         "Exit codes: 0 done or nothing to do; 1 the mount work failed; 2 bad command\n"
-        "line; 3 the state, config.json or mount table was refused.\n";
+        "line; 3 the state, config.json or mount table was refused.\n"
+        "check: 0 the hook can work on this host; 1 it cannot.\n"
+        "See oci-idmap-hook(1).\n";
 
 static void report(const struct err *e)
 {
@@ -122,11 +129,16 @@ int main(int argc, char **argv)
                 return EXIT_OK;
         }
         if (strcmp(argv[1], "--version") == 0) {
-                printf("oci-idmap-hook %s\n", OCI_IDMAP_HOOK_VERSION);
+                printf("oci-idmap-hook %s (git %s)\n", OCI_IDMAP_HOOK_VERSION, OCI_IDMAP_HOOK_GIT);
                 return EXIT_OK;
         }
         if (strcmp(argv[1], "plan") == 0)
                 return cmd_plan(argc - 1, argv + 1);
+        if (strcmp(argv[1], "check") == 0) {
+                if (argc > 3)
+                        return usage_error("check: unexpected argument \"%s\"", argv[3]);
+                return check_run(argc == 3 ? argv[2] : "/", stdout);
+        }
         if (argc > 2)
                 return usage_error("unexpected argument \"%s\"", argv[2]);
         code = hook_run(argv[1], STDIN_FILENO, &e);

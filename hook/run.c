@@ -24,6 +24,7 @@
 #include "bundle.h"
 #include "log.h"
 #include "mounts.h"
+#include "privilege.h"
 #include "runtime.h"
 #include "userns.h"
 #include "../base/io.h"
@@ -91,26 +92,6 @@ static int make_plan(struct hook_run *in, const struct annotations *state_annota
         if (r < 0)
                 return r;
         return plan_build(&pin, &in->plan, e);
-}
-
-/* Idmapped mounts need CAP_SYS_ADMIN in the initial user namespace: the
- * mount's filesystem belongs to it.  Rootless engines run hooks inside a user
- * namespace of their own, where NS_GET_PARENT succeeds. */
-static bool privileged_enough(void)
-{
-        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-        struct __user_cap_data_struct data[2] = { 0 };
-        _cleanup_close_ int ns = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-        _cleanup_close_ int parent = -EBADF;
-
-        if (ns < 0)
-                return false;
-        parent = ioctl(ns, NS_GET_PARENT);
-        if (parent >= 0 || errno != EPERM)
-                return false;
-        if (syscall(SYS_capget, &hdr, data) < 0)
-                return false;
-        return data[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32));
 }
 
 /* Something was asked for explicitly: the annotation, or an idmap option
@@ -257,7 +238,12 @@ int hook_stage_state(struct hook_run *in, const char *stage, int state_fd, struc
                         stage);
                 return EXIT_USAGE;
         }
-        return oci_state_read_fd(state_fd, &in->state, e) < 0 ? EXIT_BAD_INPUT : HOOK_NEXT;
+        if (oci_state_read_fd(state_fd, &in->state, e) < 0)
+                return EXIT_BAD_INPUT;
+        /* From here every line logged names the container (log.h). */
+        log_set_container(in->state.id, annotations_get(&in->state.annotations,
+                                                        LOG_LEVEL_ANNOTATION));
+        return HOOK_NEXT;
 }
 
 /* Whether process `pid` runs in another user namespace than the hook's.
@@ -384,7 +370,7 @@ int hook_stage_namespaces(struct hook_run *in, struct err *e)
 
 int hook_stage_apply(struct hook_run *in, struct err *e)
 {
-        FILE *trace = log_debug_enabled() ? stderr : NULL;
+        _cleanup_fclose_ FILE *trace = log_debug_open();
 
         if (trace)
                 plan_print_text(&in->plan, trace);
