@@ -37,6 +37,8 @@ const char *plan_reason_str(enum plan_reason r)
                 return "the runtime pivots into a handle on the rootfs taken before the hooks";
         case REASON_CANNOT_CARRY:
                 return "a flag the runtime means for a mount could not be kept on a copy";
+        case REASON_OVERLAY_UNSUPPORTED:
+                return "the overlay cannot be rebuilt on idmapped layers";
         }
         return "unknown";
 }
@@ -255,11 +257,52 @@ static int refuse_rootfs(const struct plan_input *in, struct plan *p, enum plan_
                          const char *detail, struct err *e)
 {
         if (in->activation == ACTIVATION_TRUE)
-                return err_set(e, EOPNOTSUPP, "rootfs `%s`: asked to be idmapped (annotation "
-                               ANNOTATION_ROOTFS "=true), but %s", p->rootfs, detail);
+                return err_set(e, EOPNOTSUPP, "rootfs `%.200s`: asked to be idmapped (annotation "
+                               ANNOTATION_ROOTFS "=true), but %.600s", p->rootfs, detail);
         p->root.reason = why;
-        snprintf(p->notice, sizeof(p->notice), "rootfs `%s` left as it is: %s", p->rootfs, detail);
+        snprintf(p->notice, sizeof(p->notice), "rootfs `%.200s` left as it is: %.280s", p->rootfs,
+                 detail);
         return 0;
+}
+
+/* The host id that container id `id` maps to. */
+static bool to_host(const struct id_map *m, uint32_t id, uint32_t *out)
+{
+        for (size_t i = 0; i < m->n; i++)
+                if (id >= m->r[i].container_id && id - m->r[i].container_id < m->r[i].size) {
+                        *out = m->r[i].host_id + (id - m->r[i].container_id);
+                        return true;
+                }
+        return false;
+}
+
+/* An overlay rootfs: rebuilt on idmapped layers.  1 to go on, 0 when left
+ * alone under auto (with a notice), or an error. */
+static int plan_overlay(const struct plan_input *in, struct plan *p,
+                        const struct mountinfo_entry *mi, struct err *e)
+{
+        const struct oci_config *c = in->config;
+        char where[600], detail[700];
+        uint32_t uid, gid;
+        int r;
+
+        snprintf(where, sizeof(where), "rootfs `%s` (overlay)", c->rootfs);
+        r = ovl_options_parse(mi->super_options, where, &p->overlay, e);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                snprintf(detail, sizeof(detail), "%.600s", e->msg);
+                err_clear(e);
+                return refuse_rootfs(in, p, REASON_OVERLAY_UNSUPPORTED, detail, e);
+        }
+        /* The new overlay is made with the container root's host ids. */
+        if (!to_host(&c->idmap.uid, 0, &uid) || !to_host(&c->idmap.gid, 0, &gid))
+                return refuse_rootfs(in, p, REASON_OVERLAY_UNSUPPORTED, "the container's "
+                                     "mapping gives its root no host id, which the rebuilt "
+                                     "overlay's upper layer needs", e);
+        p->overlay_uid = uid;
+        p->overlay_gid = gid;
+        return 1;
 }
 
 static int plan_rootfs(const struct plan_input *in, struct plan *p,
@@ -307,9 +350,14 @@ static int plan_rootfs(const struct plan_input *in, struct plan *p,
                                      "this runc pivots into a handle on the rootfs that it took "
                                      "before the hooks, so no hook can change the container's "
                                      "root; run it through oci-idmap-runtime instead", e);
-        if (fs_cannot_idmap(root->fstype))
+        if (mi && strcmp(mi->fstype, "overlay") == 0) {
+                r = plan_overlay(in, p, mi, e);
+                if (r <= 0)
+                        return r;
+        } else if (fs_cannot_idmap(root->fstype)) {
                 return err_set(e, EOPNOTSUPP, "rootfs `%s`: filesystem %s cannot be idmapped",
                                c->rootfs, root->fstype);
+        }
         if (in->mountinfo && !mi)
                 return err_set(e, ENOENT, "rootfs `%s`: not a mount point in the container's "
                                "mount namespace", c->rootfs);
@@ -564,6 +612,22 @@ static int add_paths(struct builder *b, struct err *e)
         return 0;
 }
 
+/* A new overlay has no submounts: the old one's are cloned onto it by
+ * their mount points, which a hidden one has none to be reached by. */
+static void overlay_children_reachable(struct builder *b)
+{
+        const struct mountinfo_entry *root = b->p->root.mount;
+
+        for (size_t i = 0; i < b->mi->n && !b->cannot[0]; i++) {
+                const struct mountinfo_entry *m = &b->mi->e[i];
+
+                if (m != root && m->parent_id == root->mount_id && !mountinfo_visible(b->mi, m))
+                        snprintf(b->cannot, sizeof(b->cannot), "the overlay's submount at `%s` is "
+                                 "hidden by a later mount and could not be carried onto the "
+                                 "rebuilt overlay", m->mount_point);
+        }
+}
+
 /* The whole list, in the order it is carried out: the rootfs first (the
  * volumes' mounts are copied with it), then the volumes, then the flags on
  * the copies, then the root's own flag and the paths. */
@@ -577,7 +641,10 @@ static int build_steps(struct builder *b, const struct plan_input *in, struct er
         p->n_steps = b->cap = 0;
         b->cannot[0] = '\0';
         if (p->root.idmap)
-                r = add_idmap(b, &p->root, STEP_IDMAP_STACK, "rootfs", e);
+                r = add_idmap(b, &p->root, p->overlay.n_lower ? STEP_OVERLAY_STACK : STEP_IDMAP_STACK,
+                              "rootfs", e);
+        if (r >= 0 && p->root.idmap && p->overlay.n_lower)
+                overlay_children_reachable(b);
         for (size_t i = 0; r >= 0 && i < p->n_mounts; i++) {
                 const struct plan_entry *pe = &p->mounts[i];
                 const struct mountinfo_entry *parent;
@@ -703,6 +770,7 @@ void plan_free(struct plan *p)
         free(p->mounts);
         free(p->owned);
         free(p->steps);
+        ovl_options_free(&p->overlay);
         p->mounts = NULL;
         p->owned = NULL;
         p->steps = NULL;

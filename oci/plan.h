@@ -16,6 +16,7 @@
 #include "../base/err.h"
 #include "idmap.h"
 #include "mountinfo.h"
+#include "overlay.h"
 #include "runtime.h"
 
 /* Annotation that turns the rootfs idmap on or off per container. */
@@ -40,6 +41,7 @@ enum plan_reason {
         REASON_FS_CANNOT_IDMAP,     /* the filesystem cannot be idmapped */
         REASON_PIVOTS_INTO_HANDLE,  /* the runtime's root will be its own handle (runc 1.3.6+) */
         REASON_CANNOT_CARRY,        /* auto: a flag the runtime means could not be kept */
+        REASON_OVERLAY_UNSUPPORTED, /* auto: an overlay the hook cannot rebuild */
 };
 
 const char *plan_reason_str(enum plan_reason r);
@@ -89,6 +91,11 @@ enum step_kind {
          * cannot be, and is stacked on). */
         STEP_IDMAP_STACK,
         STEP_IDMAP_SWAP,
+        /* The rootfs is an overlay, which cannot be idmapped itself: a new
+         * overlay is made with the same options on idmapped clones of its
+         * layers (plan.overlay), the old one's submounts are cloned onto
+         * it, and it is put on top of the old one. */
+        STEP_OVERLAY_STACK,
         STEP_SET_ATTRS,         /* set `attrs` on the mount (its copy by now) */
         STEP_MASK,              /* cover `path` (in the rootfs) as the runtime masks it */
         STEP_READONLY_PATH,     /* bind `path` read-only onto itself, recursively */
@@ -132,6 +139,14 @@ struct plan {
         /* Mappings parsed from crun's idmap=... options live here. */
         struct id_mapping *owned;
         size_t n_owned;
+        /* For STEP_OVERLAY_STACK: the overlay's layers and options, and the
+         * host ids of the container's root, which the new overlay is made
+         * with: its upper layer is idmapped, so that what the container's
+         * root writes there lands owned by 0 on disk, and the overlay does
+         * its own work in the upper layer with its maker's ids. */
+        struct ovl_options overlay;
+        uid_t overlay_uid;
+        gid_t overlay_gid;
         /* The steps, when planned with a mount table. */
         struct plan_step *steps;
         size_t n_steps;

@@ -16,6 +16,7 @@ static void format_attrs(plan_attrs a, char *buf, size_t len)
 static const char *const step_names[] = {
         [STEP_IDMAP_STACK] = "idmap-stack",
         [STEP_IDMAP_SWAP] = "idmap-swap",
+        [STEP_OVERLAY_STACK] = "overlay-stack",
         [STEP_SET_ATTRS] = "set-attrs",
         [STEP_MASK] = "mask",
         [STEP_READONLY_PATH] = "readonly-path",
@@ -35,6 +36,16 @@ void plan_step_format(const struct plan_step *s, const struct plan *p, char *buf
                 snprintf(buf, len, "%s mount %d `%s` (%s): uids %s gids %s, %s", step_names[s->kind],
                          s->mount->mount_id, s->mount->mount_point, s->why, uids, gids,
                          s->recursive ? "recursive" : "top only");
+                break;
+        case STEP_OVERLAY_STACK:
+                m = p->mappings[s->mapping_index];
+                idmap_format(&m->uid, uids, sizeof(uids));
+                idmap_format(&m->gid, gids, sizeof(gids));
+                snprintf(buf, len, "overlay-stack mount %d `%s` (%s): %zu lower layers%s, made anew "
+                         "on idmapped clones (uids %s gids %s) as uid %u gid %u",
+                         s->mount->mount_id, s->mount->mount_point, s->why, p->overlay.n_lower,
+                         p->overlay.upper ? " and an upper layer" : "", uids, gids,
+                         (unsigned)p->overlay_uid, (unsigned)p->overlay_gid);
                 break;
         case STEP_SET_ATTRS:
                 format_attrs(s->attrs, attrs, sizeof(attrs));
@@ -156,7 +167,8 @@ static void gen_step(yajl_gen g, const struct plan *p, const struct plan_step *s
                 STR(g, "mountPoint");
                 STR(g, s->mount->mount_point);
         }
-        if (s->kind == STEP_IDMAP_STACK || s->kind == STEP_IDMAP_SWAP) {
+        if (s->kind == STEP_IDMAP_STACK || s->kind == STEP_IDMAP_SWAP ||
+            s->kind == STEP_OVERLAY_STACK) {
                 STR(g, "recursive");
                 yajl_gen_bool(g, s->recursive);
                 STR(g, "userNamespace");

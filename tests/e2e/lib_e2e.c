@@ -389,7 +389,7 @@ static char *join_argv(const char *const argv[])
 
 void e2e_start(struct e2e_proc *p, const char *const argv[])
 {
-        int out[2], err[2];
+        int in[2], out[2], err[2];
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
         sigset_t none, dfl;
@@ -397,9 +397,14 @@ void e2e_start(struct e2e_proc *p, const char *const argv[])
         p->cmdline = join_argv(argv);
         cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
         cr_assert_eq(pipe2(err, O_CLOEXEC), 0);
+        /* stdin: an empty pipe, never the host's /dev/null.  crun chowns its
+         * stdio to the container root's host ids (runc skips /dev/null, crun
+         * 1.8.1 does not), which would change the machine's /dev/null. */
+        cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+        close(in[1]);
 
         posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
         posix_spawn_file_actions_adddup2(&fa, out[1], 1);
         posix_spawn_file_actions_adddup2(&fa, err[1], 2);
 
@@ -419,6 +424,7 @@ void e2e_start(struct e2e_proc *p, const char *const argv[])
         int r = posix_spawnp(&p->pid, argv[0], &fa, &attr, (char *const *)argv, environ);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&attr);
+        close(in[0]);
         close(out[1]);
         close(err[1]);
         if (r != 0) {
@@ -711,11 +717,28 @@ char *e2e_living_descendants(void)
         return list_descendants(false);
 }
 
+/* The host's device nodes as the test found them: a runtime handed one as
+ * its stdio would change their owner (crun chowns its stdio). */
+static struct stat dev_null_at_setup;
+
+static void expect_dev_null_unchanged(void)
+{
+        struct stat now;
+
+        cr_assert_eq(stat("/dev/null", &now), 0);
+        cr_assert(now.st_uid == dev_null_at_setup.st_uid && now.st_gid == dev_null_at_setup.st_gid &&
+                  now.st_mode == dev_null_at_setup.st_mode,
+                  "the host's /dev/null changed: %u:%u %o, was %u:%u %o", now.st_uid, now.st_gid,
+                  now.st_mode, dev_null_at_setup.st_uid, dev_null_at_setup.st_gid,
+                  dev_null_at_setup.st_mode);
+}
+
 void e2e_expect_no_strays(void)
 {
         long deadline = now_ms() + STRAY_GRACE_MS;
         char *left;
 
+        expect_dev_null_unchanged();
         for (;;) {
                 left = e2e_living_descendants();
                 if (!left || now_ms() > deadline)
@@ -869,6 +892,7 @@ void e2e_setup(void)
         /* Orphans (conmon, container inits whose runtime exited) come to us,
          * not to pid 1: we can see, reap and kill everything we started. */
         cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+        cr_assert_eq(stat("/dev/null", &dev_null_at_setup), 0);
         e2e_enter_private_ns();
         sweep_dead_tests_leftovers();
 

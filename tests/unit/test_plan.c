@@ -310,14 +310,42 @@ Test(plan_crafted, crun_idmap_option_value_gives_the_mapping)
         release(&fx);
 }
 
-Test(plan_crafted, overlay_rootfs_that_needs_a_mapping_is_an_error_naming_path_and_fs)
+Test(plan_crafted, overlay_rootfs_that_needs_a_mapping_is_rebuilt_on_idmapped_layers)
 {
         struct fixture fx = { 0 };
-        const char *mi = "1 0 0:1 / /b/rootfs rw - overlay overlay rw,lowerdir=/l\n";
+        const char *mi = "1 0 0:1 / /b/rootfs rw - overlay overlay "
+                         "rw,lowerdir=/l2:/l1,upperdir=/u/fs,workdir=/u/work,redirect_dir=on\n";
+        char line[1024];
 
-        cr_assert_lt(crafted(&fx, "", userns_linux, mi, owned_by_root, ACTIVATION_AUTO), 0);
+        cr_assert_eq(crafted(&fx, "", userns_linux, mi, owned_by_root, ACTIVATION_AUTO), 0, "%s",
+                     fx.e.msg);
+        cr_assert(fx.plan.root.idmap);
+        cr_assert_eq(fx.plan.n_steps, 1);
+        cr_assert_eq(fx.plan.steps[0].kind, STEP_OVERLAY_STACK);
+        cr_assert_eq(fx.plan.overlay.n_lower, 2);
+        cr_assert_str_eq(fx.plan.overlay.lower[0], "/l2", "top layer first");
+        cr_assert_str_eq(fx.plan.overlay.upper, "/u/fs");
+        cr_assert_eq(fx.plan.overlay_uid, 100000, "made as the container's root");
+        plan_step_format(&fx.plan.steps[0], &fx.plan, line, sizeof(line));
+        expect_contains(line, "overlay-stack mount 1 `/b/rootfs` (rootfs): 2 lower layers and an upper layer");
+        release(&fx);
+}
+
+Test(plan_crafted, overlay_rootfs_with_data_only_layers_is_left_alone_under_auto_and_refused_when_asked)
+{
+        struct fixture fx = { 0 };
+        const char *mi = "1 0 0:1 / /b/rootfs rw - overlay overlay rw,lowerdir=/l1::/data\n";
+
+        cr_assert_eq(crafted(&fx, "", userns_linux, mi, owned_by_root, ACTIVATION_AUTO), 0, "%s",
+                     fx.e.msg);
+        cr_assert_not(fx.plan.root.idmap);
+        cr_assert_eq(fx.plan.root.reason, REASON_OVERLAY_UNSUPPORTED);
+        expect_contains(fx.plan.notice, "data-only lower layers");
+        release(&fx);
+        memset(&fx, 0, sizeof(fx));
+        cr_assert_lt(crafted(&fx, "", userns_linux, mi, owned_by_root, ACTIVATION_TRUE), 0);
         expect_contains(fx.e.msg, "/b/rootfs");
-        expect_contains(fx.e.msg, "overlay");
+        expect_contains(fx.e.msg, "data-only lower layers");
         release(&fx);
 }
 
