@@ -27,7 +27,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(dirname "$here")
-only=ab runs=100 starts=5 files=10000 runtime=runc hook= layers="1 10 50 128"
+only=ab runs=100 starts=5 files=10000 runtime=runc hook= layers="1 10 50 128" timer=
 while [ $# -gt 0 ]; do
         case "$1" in
         --only) only=$2; shift 2 ;;
@@ -37,6 +37,7 @@ while [ $# -gt 0 ]; do
         --runtime) runtime=$2; shift 2 ;;
         --hook) hook=$2; shift 2 ;;
         --layers) layers=$2; shift 2 ;;
+        --timer) timer=$2; shift 2 ;;
         *) echo "overlay-layers.sh: unknown option $1" >&2; exit 2 ;;
         esac
 done
@@ -45,12 +46,13 @@ if [ "$(id -u)" != 0 ]; then
         echo "overlay-layers.sh: must run as root" >&2
         exit 1
 fi
-if [ -z "$hook" ]; then
-        build=${BUILD_DIR:-/tmp/build-bench}
+build=${BUILD_DIR:-/tmp/build-bench}
+if [ -z "$timer" ]; then
         cmake -B "$build" -S "$src" >/dev/null
-        cmake --build "$build" -j2 --target oci-idmap-hook >/dev/null
-        hook=$build/oci-idmap-hook
+        cmake --build "$build" -j2 --target oci-idmap-hook hook-timer >/dev/null
+        timer=$build/bench/hook-timer
 fi
+[ -n "$hook" ] || hook=$build/oci-idmap-hook
 for tool in "$runtime" jq containerd ctr podman busybox; do
         command -v "$tool" >/dev/null || { echo "overlay-layers.sh: no $tool (.ci/setup-host installs it)" >&2; exit 1; }
 done
@@ -60,7 +62,7 @@ done
 if [ -z "${OIH_OVERLAY_BENCH_NS:-}" ]; then
         exec env OIH_OVERLAY_BENCH_NS=1 unshare -m --propagation private "$0" \
                 --only "$only" --runs "$runs" --starts "$starts" --files "$files" \
-                --runtime "$runtime" --hook "$hook" --layers "$layers"
+                --runtime "$runtime" --hook "$hook" --layers "$layers" --timer "$timer"
 fi
 mount -t tmpfs -o mode=755 tmpfs /run
 
@@ -105,14 +107,18 @@ stats() {
                 printf "%.3f %.3f\n", m, p }'
 }
 
-# config.json for $1 (bundle dir), root.path $2, hook path $3 (or ""), args.
+ratio() { awk -v a="$1" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# config.json for $1 (bundle dir), root.path $2, the file the timed hook
+# appends to $3 (or "": no hook), then the container's args.
 write_config() {
-        local bundle=$1 root=$2 hookpath=$3
+        local bundle=$1 root=$2 times=$3
         shift 3
         (cd "$bundle" && rm -f config.json && "$runtime" spec)
         local args
         args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
-        jq --arg root "$root" --arg hook "$hookpath" --argjson args "$args" \
+        jq --arg root "$root" --arg timer "$timer" --arg hook "$hook" --arg times "$times" \
+           --argjson args "$args" \
            --arg cg "/$cgroup/$(basename "$bundle")" '
                 .root = {path: $root, readonly: false}
                 | .process.terminal = false | .process.args = $args
@@ -120,26 +126,17 @@ write_config() {
                 | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
                 | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
                 | .linux.cgroupsPath = $cg
-                | if $hook == "" then del(.hooks) else
-                  .hooks.createRuntime = [{path: $hook, args: ["oci-idmap-hook", "createRuntime"]}] end
+                | if $times == "" then del(.hooks) else
+                  .hooks.createRuntime = [{path: $timer,
+                                           args: ["hook-timer", $times, $hook, "createRuntime"]}] end
         ' "$bundle/config.json" > "$bundle/config.json.new"
         mv "$bundle/config.json.new" "$bundle/config.json"
 }
 
-# A hook that times the real one: $EPOCHREALTIME (no fork) just before the
-# hook's fork and exec and just after it is reaped.
-write_timed_hook() {
-        local path=$1 out=$2
-        cat > "$path" <<EOF
-#!/bin/bash
-t0=\$EPOCHREALTIME
-"$hook" "\$@"
-rc=\$?
-t1=\$EPOCHREALTIME
-echo "\${t0/./} \${t1/./} \$rc" >> "$out"
-exit \$rc
-EOF
-        chmod 755 "$path"
+# "wall cpu" in ms per successful run, from bench/hook-timer's lines
+# ("<wall µs> <cpu µs> <status>").
+hook_times() {
+        awk '$3 == 0 { printf "%.3f %.3f\n", $1 / 1000, $2 / 1000 }' "$1"
 }
 
 # ---- (a) ----------------------------------------------------------------------
@@ -166,13 +163,12 @@ part_a() {
                         root=$W/m$n
                 fi
                 mkdir -p "$W/b/$v"
-                write_timed_hook "$W/hook-$v" "$W/times-$v"
                 # Proof first: with the hook, the container sees / owned by 0.
-                write_config "$W/b/$v" "$root" "$W/hook-$v" stat -c %u /
+                write_config "$W/b/$v" "$root" "$W/times-$v" stat -c %u /
                 local out
                 if out=$("$runtime" --root /run/bench-state run --bundle "$W/b/$v" "check-$v" 2>&1) &&
                    [ "$out" = 0 ]; then
-                        write_config "$W/b/$v" "$root" "$W/hook-$v" true
+                        write_config "$W/b/$v" "$root" "$W/times-$v" true
                 else
                         say "(a) $v: the hook did not give / owned by 0, left out: $(echo "$out" | tail -n 1)"
                         rm -rf "$W/b/$v"
@@ -191,29 +187,32 @@ part_a() {
                 done
         done
 
-        echo "(a) the hook's whole run under $runtime, $runs interleaved rounds (ms)"
-        echo "| rootfs | median | p90 | x directory |"
-        echo "| --- | --- | --- | --- |"
-        local base= m p
-        declare -A med
+        echo "(a) the hook's whole run under $runtime, $runs interleaved rounds (ms; CPU: user+system)"
+        echo "| rootfs | median | p90 | x directory | CPU median | CPU x directory |"
+        echo "| --- | --- | --- | --- | --- | --- |"
+        local base= cbase= m p c cp label
+        declare -A med cpu
         for v in "${variants[@]}"; do
+                label="directory"
+                [ "$v" != dir ] && label="overlay, ${v#ovl} layers"
                 if [ ! -s "$W/times-$v" ]; then
-                        echo "| ${v/ovl/overlay, } layers | failed | | |"
+                        echo "| $label | failed | | | | |"
                         continue
                 fi
-                read -r m p < <(awk '$3 == 0 { print ($2 - $1) / 1000 }' "$W/times-$v" | stats)
-                med[$v]=$m
-                [ "$v" = dir ] && base=$m
-                local label="directory"
-                [ "$v" != dir ] && label="overlay, ${v#ovl} layers"
-                echo "| $label | $m | $p | $(awk -v a="$m" -v b="${base:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }') |"
+                read -r m p < <(hook_times "$W/times-$v" | awk '{ print $1 }' | stats)
+                read -r c cp < <(hook_times "$W/times-$v" | awk '{ print $2 }' | stats)
+                med[$v]=$m cpu[$v]=$c
+                [ "$v" = dir ] && base=$m cbase=$c
+                echo "| $label | $m | $p | $(ratio "$m" "$base") | $c | $(ratio "$c" "$cbase") |"
         done
         local first last
         first=$(echo $layers | awk '{ print $1 }')
         last=$(echo $layers | awk '{ print $NF }')
         if [ -n "${med[ovl$first]:-}" ] && [ -n "${med[ovl$last]:-}" ] && [ "$last" != "$first" ]; then
-                awk -v a="${med[ovl$first]}" -v b="${med[ovl$last]}" -v n="$((last - first))" \
-                        'BEGIN { printf "per extra layer: %.4f ms (medians, %d to %d layers)\n", (b - a) / n, '"$first"', '"$last"' }'
+                awk -v a="${med[ovl$first]}" -v b="${med[ovl$last]}" -v ca="${cpu[ovl$first]}" \
+                    -v cb="${cpu[ovl$last]}" -v f="$first" -v l="$last" 'BEGIN {
+                        printf "per extra layer, %d to %d layers: %.4f ms wall, %.4f ms CPU (medians)\n",
+                               f, l, (b - a) / (l - f), (cb - ca) / (l - f) }'
         fi
 }
 
