@@ -148,15 +148,17 @@ static int reach(struct applier *a, const struct plan_step *s, struct err *e)
 static void follow_copies(struct applier *a, const struct mountinfo_entry *top, int copy)
 {
         const struct mountinfo_entry *c = mountinfo_by_id(&a->now, copy);
+        const struct mountinfo_entry *const *children;
+        size_t n = mountinfo_children(a->orig, top, &children);
 
         a->cur[orig_index(a, top)] = c ? copy : -1;
-        for (size_t i = 0; i < a->orig->n; i++) {
-                const struct mountinfo_entry *child = &a->orig->e[i], *cc;
+        for (size_t i = 0; i < n; i++) {
+                const struct mountinfo_entry *cc;
 
-                if (child->parent_id != top->mount_id || child == top)
+                if (children[i] == top)
                         continue;
-                cc = c ? mountinfo_child_at(&a->now, c, child->mount_point) : NULL;
-                follow_copies(a, child, cc ? cc->mount_id : -1);
+                cc = c ? mountinfo_child_at(&a->now, c, children[i]->mount_point) : NULL;
+                follow_copies(a, children[i], cc ? cc->mount_id : -1);
         }
 }
 

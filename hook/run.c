@@ -20,6 +20,7 @@
 #include "../oci/json.h"
 #include "../oci/plan.h"
 #include "../oci/state.h"
+#include "bundle.h"
 #include "log.h"
 #include "mounts.h"
 #include "runtime.h"
@@ -258,14 +259,59 @@ int hook_stage_state(struct hook_run *in, const char *stage, int state_fd, struc
         return oci_state_read_fd(state_fd, &in->state, e) < 0 ? EXIT_BAD_INPUT : HOOK_NEXT;
 }
 
+/* Whether process `pid` runs in another user namespace than the hook's.
+ * Unsure (it is gone, /proc hides it) counts as yes: then the hook fails
+ * loudly rather than leave a user-namespaced container unmapped. */
+static bool in_own_userns(pid_t pid)
+{
+        char path[64];
+        struct stat mine, its;
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+        if (stat("/proc/self/ns/user", &mine) < 0 || stat(path, &its) < 0)
+                return true;
+        return mine.st_ino != its.st_ino || mine.st_dev != its.st_dev;
+}
+
 int hook_stage_config(struct hook_run *in, struct err *e)
 {
-        if (oci_config_load(in->state.bundle, &in->config, e) < 0)
-                return oci_config_probe_userns(in->state.bundle) ? EXIT_BAD_INPUT : EXIT_OK;
-        /* Installed for every container: most need nothing, so leave early. */
-        if (!in->config.has_userns || !in->config.has_idmap)
+        _cleanup_free_ char *config_path = NULL, *bundle_dir = NULL;
+        enum oci_userns_probe probe;
+        int r;
+
+        /* The config the runtime read, which the state's bundle does not
+         * always lead to (hook/bundle.h). */
+        r = bundle_find_config(&in->state, &config_path, &bundle_dir, e);
+        if (r == -ENOENT) {
+                err_set(e, ENOENT, "container %s: cannot find the config the runtime read "
+                        "(the state says bundle `%s`)", in->state.id, in->state.bundle);
+                probe = OCI_PROBE_UNKNOWN;
+        } else if (r < 0) {
+                return EXIT_FAILED;
+        } else if (oci_config_load_file(config_path, bundle_dir, &in->config, e) < 0) {
+                probe = oci_config_probe_userns(config_path);
+        } else {
+                /* Installed for every container: most need nothing, so
+                 * leave early. */
+                if (!in->config.has_userns || !in->config.has_idmap)
+                        return EXIT_OK;
+                return HOOK_NEXT;
+        }
+        /* A config the hook cannot read or refused: fail only a container
+         * that gets a user namespace.  When its reading cannot tell, the
+         * container's process can: it runs in a user namespace of its own
+         * or in the hook's. */
+        const char *asked = annotations_get(&in->state.annotations, ANNOTATION_ROOTFS);
+        bool explicit = asked && strcmp(asked, "true") == 0;
+
+        /* ... and one that asked for the hook by its annotation, always:
+         * a request is never answered by a silent exit 0. */
+        if (!explicit && (probe == OCI_PROBE_NO_USERNS ||
+                          (probe == OCI_PROBE_UNKNOWN && !in_own_userns(in->state.pid))))
                 return EXIT_OK;
-        return HOOK_NEXT;
+        if (!strstr(e->msg, in->state.id))
+                err_prefix(e, "container %s", in->state.id);
+        return EXIT_BAD_INPUT;
 }
 
 /* A container whose process is gone, or whose table cannot be read, is

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "../base/cleanup.h"
 #include "json.h"
@@ -357,57 +359,348 @@ int oci_config_parse(const char *buf, size_t len, const char *bundle, const char
         return r;
 }
 
-int oci_config_load(const char *bundle, struct oci_config *out, struct err *e)
+/* ---- reading a file by path ---- */
+
+static const char *file_type_name(mode_t mode)
 {
-        _cleanup_free_ char *path = NULL, *buf = NULL;
-        _cleanup_close_ int fd = -EBADF;
+        switch (mode & S_IFMT) {
+        case S_IFIFO: return "a FIFO";
+        case S_IFDIR: return "a directory";
+        case S_IFCHR: return "a character device";
+        case S_IFBLK: return "a block device";
+        case S_IFSOCK: return "a socket";
+        case S_IFLNK: return "a symbolic link";
+        default: return "not a regular file";
+        }
+}
+
+static int require_regular(int fd, const char *path, struct stat *st, struct err *e)
+{
+        if (fstat(fd, st) < 0)
+                return err_sys(e, errno, "stat `%s`", path);
+        if (!S_ISREG(st->st_mode))
+                return err_set(e, S_ISDIR(st->st_mode) ? EISDIR : EINVAL,
+                               "`%s` is %s, not a regular file", path, file_type_name(st->st_mode));
+        return 0;
+}
+
+/* Opening a FIFO for reading blocks until a writer comes, and opening a
+ * device runs its driver's open (a tape rewinds, a watchdog arms).  So the
+ * path is first opened O_PATH, which opens nothing, and only a regular file
+ * is then opened for reading, through that very inode (/proc/self/fd), so
+ * that a rename in between cannot slip another file in.  O_NONBLOCK and
+ * O_NOCTTY make that second open harmless even if it met something else. */
+int oci_read_file(const char *path, size_t max, char **buf, size_t *len, struct err *e)
+{
+        _cleanup_close_ int opath = -EBADF, fd = -EBADF;
+        struct stat st, st2;
+        char self[64];
+        int r;
+
+        opath = open(path, O_PATH | O_CLOEXEC);
+        if (opath < 0)
+                return err_sys(e, errno, "open `%s`", path);
+        r = require_regular(opath, path, &st, e);
+        if (r < 0)
+                return r;
+        snprintf(self, sizeof(self), "/proc/self/fd/%d", opath);
+        fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 && errno == ENOENT)  /* no /proc: open the path itself */
+                fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return err_sys(e, errno, "open `%s`", path);
+        r = require_regular(fd, path, &st2, e);
+        if (r < 0)
+                return r;
+        if (st.st_dev != st2.st_dev || st.st_ino != st2.st_ino)
+                return err_set(e, EAGAIN, "`%s` was replaced while it was opened", path);
+        r = read_input_fd(fd, max, buf, len);
+        if (r == -EFBIG)
+                return err_set(e, EFBIG, "`%s` is larger than %zu bytes", path, max);
+        if (r < 0)
+                return err_sys(e, -r, "read `%s`", path);
+        return 0;
+}
+
+/* ---- loading ---- */
+
+int oci_config_load_file(const char *config_path, const char *bundle_dir, struct oci_config *out,
+                         struct err *e)
+{
+        _cleanup_free_ char *buf = NULL;
+        const char *base = strrchr(config_path, '/');
         size_t len;
         int r;
+
+        memset(out, 0, sizeof(*out));
+        r = oci_read_file(config_path, OCI_CONFIG_MAX, &buf, &len, e);
+        if (r < 0)
+                return r;
+        /* Messages name the document by its file name: "config.json" as
+         * usual, or the one `crun --config` named. */
+        base = base ? base + 1 : config_path;
+        return oci_config_parse(buf, len, bundle_dir, base[0] ? base : config_path, out, e);
+}
+
+int oci_config_load(const char *bundle, struct oci_config *out, struct err *e)
+{
+        _cleanup_free_ char *path = NULL;
 
         memset(out, 0, sizeof(*out));
         if (asprintf(&path, "%s/config.json", bundle) < 0) {
                 path = NULL;
                 return err_set(e, ENOMEM, "config.json: out of memory");
         }
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return err_sys(e, errno, "open `%s`", path);
-        r = read_input_fd(fd, OCI_CONFIG_MAX, &buf, &len);
-        if (r == -EFBIG)
-                return err_set(e, EFBIG, "config.json: larger than %d bytes", OCI_CONFIG_MAX);
-        if (r < 0)
-                return err_sys(e, -r, "read `%s`", path);
-        return oci_config_parse(buf, len, bundle, "config.json", out, e);
+        return oci_config_load_file(path, bundle, out, e);
 }
 
-bool oci_config_probe_userns(const char *bundle)
+/* ---- the lenient probe ------------------------------------------------------
+ *
+ * A config.json the strict reader refused may still be one a runtime runs.
+ * The probe reads it twice, as each runtime would, and asks of each reading
+ * whether the container gets a user namespace with uid mappings (the only
+ * containers the hook acts on).
+ */
+
+enum reading {
+        READ_NO_USERNS,
+        READ_USERNS,
+        READ_UNCLEAR,   /* the runtime's answer hangs on what is not modelled here */
+        READ_REFUSED,   /* the runtime refuses the document */
+};
+
+enum key_match { KEY_NO, KEY_YES, KEY_MAYBE };
+
+/* Go's encoding/json matches an object key to a struct field regardless of
+ * case.  ASCII letters fold as usual.  Go 1.21 and later also fold the
+ * non-ASCII letters whose case mappings lead to ASCII ones (U+017F long s to
+ * S, U+212A Kelvin sign to K, U+0130 and U+0131, dotted and dotless I, to I);
+ * earlier versions fold only some of them.  A key that needs one of these to
+ * match is KEY_MAYBE: runc's answer then depends on the Go it was built
+ * with. */
+static enum key_match go_key_match(const struct json *m, const char *field)
+{
+        static const struct { const char *utf8; char ascii; } folds[] = {
+                { "\xc5\xbf", 'S' }, { "\xe2\x84\xaa", 'K' },
+                { "\xc4\xb0", 'I' }, { "\xc4\xb1", 'I' },
+        };
+        const char *k = m->key, *end = m->key + m->key_len;
+        bool special = false;
+
+        for (; *field; field++) {
+                size_t i;
+
+                if (k == end)
+                        return KEY_NO;
+                /* field is all ASCII letters: equal but for bit 5 is the
+                 * same letter in either case */
+                if ((*k & 0xdf) == (*field & 0xdf)) {
+                        k++;
+                        continue;
+                }
+                for (i = 0; i < ARRAY_SIZE(folds); i++) {
+                        size_t n = strlen(folds[i].utf8);
+
+                        if ((*field & 0xdf) == folds[i].ascii && (size_t)(end - k) >= n &&
+                            memcmp(k, folds[i].utf8, n) == 0) {
+                                k += n;
+                                special = true;
+                                break;
+                        }
+                }
+                if (i == ARRAY_SIZE(folds))
+                        return KEY_NO;
+        }
+        if (k != end)
+                return KEY_NO;
+        return special ? KEY_MAYBE : KEY_YES;
+}
+
+/* The member Go decodes last into the struct field `field`, of all the
+ * objects objs[0..n) that were decoded into one struct, in document order:
+ * every matching member is decoded in turn, so the last one counts.  NULL
+ * when none matches; *unclear is set when a key may or may not match. */
+static const struct json *go_field(const struct json *const *objs, size_t n, const char *field,
+                                   bool *unclear)
+{
+        const struct json *last = NULL;
+
+        for (size_t i = 0; i < n; i++)
+                json_for_each(m, objs[i]) {
+                        enum key_match k = go_key_match(m, field);
+
+                        if (k == KEY_MAYBE)
+                                *unclear = true;
+                        else if (k == KEY_YES)
+                                last = m;
+                }
+        return last;
+}
+
+/* Whether one linux.namespaces entry is the user namespace, as runc gets it. */
+static enum reading go_namespace(const struct json *ns, bool *is_user)
+{
+        bool unclear = false;
+        const struct json *type;
+
+        /* null leaves the element as it was: zero, or what an earlier
+         * "namespaces" array left there. */
+        if (ns->type == JSON_NULL)
+                return READ_UNCLEAR;
+        if (ns->type != JSON_OBJECT)
+                return READ_REFUSED;
+        type = go_field(&ns, 1, "type", &unclear);
+        if (!type || type->type == JSON_NULL)
+                return READ_UNCLEAR;
+        if (type->type != JSON_STRING)
+                return READ_REFUSED;
+        *is_user = type->len == 4 && memcmp(type->s, "user", 4) == 0;
+        return unclear ? READ_UNCLEAR : READ_NO_USERNS;
+}
+
+/* The "linux" members of the document as Go decodes them into runc's spec:
+ * linux is a pointer, which null resets; each object after that decodes
+ * into the one struct, so repeated "linux" objects merge.  Returns how many
+ * count, or -1 when one is of a type Go refuses. */
+static ssize_t go_linux_objects(const struct json *root, const struct json **objs, bool *unclear)
+{
+        size_t n = 0;
+        bool refused = false;
+
+        json_for_each(m, root) {
+                enum key_match k = go_key_match(m, "linux");
+
+                *unclear |= k == KEY_MAYBE;
+                if (k != KEY_YES)
+                        continue;
+                if (m->type == JSON_NULL)
+                        n = 0;
+                else if (m->type == JSON_OBJECT)
+                        objs[n++] = m;
+                else
+                        refused = true;
+        }
+        return refused ? -1 : (ssize_t)n;
+}
+
+/* runc: Go's encoding/json into the runtime-spec structs.  Within the merged
+ * "linux", the last "namespaces" and "uidMappings" count.  A slice takes the
+ * last array's length, but its elements are decoded into those already
+ * there, so a repeated "namespaces" can leave stale fields: an entry without
+ * a "type" of its own is unclear. */
+static enum reading go_reading(const struct json *root)
+{
+        _cleanup_free_ const struct json **objs = NULL;
+        const struct json *ns, *maps;
+        bool unclear = false, user = false;
+        ssize_t n;
+
+        if (root->type != JSON_OBJECT)
+                return READ_REFUSED;
+        objs = calloc(root->len ? root->len : 1, sizeof(*objs));
+        if (!objs)
+                return READ_UNCLEAR;
+        n = go_linux_objects(root, objs, &unclear);
+        if (n < 0)
+                return READ_REFUSED;
+        ns = go_field(objs, (size_t)n, "namespaces", &unclear);
+        maps = go_field(objs, (size_t)n, "uidMappings", &unclear);
+        if ((ns && ns->type != JSON_ARRAY && ns->type != JSON_NULL) ||
+            (maps && maps->type != JSON_ARRAY && maps->type != JSON_NULL))
+                return READ_REFUSED;
+        if (ns && ns->type == JSON_ARRAY)
+                json_for_each(v, ns) {
+                        bool is_user = false;
+                        enum reading one = go_namespace(v, &is_user);
+
+                        if (one == READ_REFUSED)
+                                return one;
+                        unclear |= one == READ_UNCLEAR;
+                        user |= is_user;
+                }
+        if (unclear)
+                return READ_UNCLEAR;
+        return user && maps && maps->type == JSON_ARRAY && maps->len > 0 ? READ_USERNS
+                                                                        : READ_NO_USERNS;
+}
+
+/* crun: libocispec looks each key up with yajl_tree_get, which takes the
+ * first member of that exact name.  A member of an unexpected type is left
+ * unclear (libocispec may take it for absent or refuse it). */
+static enum reading crun_reading(const struct json *root)
+{
+        const struct json *linux_, *ns, *maps;
+        bool user = false;
+
+        if (root->type != JSON_OBJECT)
+                return READ_REFUSED;
+        linux_ = json_get(root, "linux");
+        if (!linux_)
+                return READ_NO_USERNS;
+        if (linux_->type != JSON_OBJECT)
+                return READ_UNCLEAR;
+        ns = json_get(linux_, "namespaces");
+        maps = json_get(linux_, "uidMappings");
+        if ((ns && ns->type != JSON_ARRAY) || (maps && maps->type != JSON_ARRAY))
+                return READ_UNCLEAR;
+        if (ns)
+                json_for_each(v, ns) {
+                        const struct json *type = json_get(v, "type");
+
+                        if (!type || type->type != JSON_STRING)
+                                return READ_UNCLEAR;
+                        user |= type->len == 4 && memcmp(type->s, "user", 4) == 0;
+                }
+        return user && maps && maps->len > 0 ? READ_USERNS : READ_NO_USERNS;
+}
+
+static enum reading read_as(const char *buf, size_t len, unsigned flags,
+                            enum reading (*reading)(const struct json *))
 {
         _cleanup_(json_doc_freep) struct json_doc *doc = NULL;
-        _cleanup_free_ char *path = NULL, *buf = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        const struct json *linux_, *ns, *maps;
         struct err e = { 0 };
-        bool userns = false;
+        int r = json_parse_flags(buf, len, "config.json", flags, &doc, &e);
+
+        if (r == -ENOMEM || r == -E2BIG || r == -EFBIG)
+                return READ_UNCLEAR;    /* too large to tell, which is no refusal */
+        if (r < 0)
+                return READ_REFUSED;
+        return reading(json_doc_root(doc));
+}
+
+enum oci_userns_probe oci_config_probe_userns_text(const char *buf, size_t len)
+{
+        /* Go's json.Decoder: repeated keys, any bytes in strings, nesting
+         * up to 10000, nothing looked at after the first value. */
+        enum reading go = read_as(buf, len,
+                                  JSON_ALLOW_DUPLICATES | JSON_ANY_BYTES | JSON_ALLOW_TRAILING,
+                                  go_reading);
+        /* yajl_tree_parse: repeated keys, comments, any depth; strings must
+         * be UTF-8 and nothing may follow the value. */
+        enum reading crun = read_as(buf, len,
+                                    JSON_ALLOW_DUPLICATES | JSON_ALLOW_COMMENTS | JSON_ANY_DEPTH,
+                                    crun_reading);
+
+        if (go == READ_REFUSED && crun == READ_REFUSED)
+                return OCI_PROBE_NO_USERNS;     /* neither runtime runs it */
+        if (go == READ_REFUSED)
+                go = crun;
+        if (crun == READ_REFUSED)
+                crun = go;
+        if (go != crun || go == READ_UNCLEAR)
+                return OCI_PROBE_UNKNOWN;
+        return go == READ_USERNS ? OCI_PROBE_USERNS : OCI_PROBE_NO_USERNS;
+}
+
+enum oci_userns_probe oci_config_probe_userns(const char *config_path)
+{
+        _cleanup_free_ char *buf = NULL;
+        struct err e = { 0 };
         size_t len;
 
-        if (asprintf(&path, "%s/config.json", bundle) < 0)
-                return true;    /* cannot tell: assume it does */
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0 || read_input_fd(fd, OCI_CONFIG_MAX, &buf, &len) < 0)
-                return true;
-        if (json_parse_flags(buf, len, "config.json", JSON_ALLOW_DUPLICATES, &doc, &e) < 0)
-                return false;   /* not JSON at all: the runtime refuses it itself */
-        linux_ = json_get(json_doc_root(doc), "linux");
-        ns = linux_ ? json_get(linux_, "namespaces") : NULL;
-        maps = linux_ ? json_get(linux_, "uidMappings") : NULL;
-        if (ns && ns->type == JSON_ARRAY) {
-                json_for_each(n, ns) {
-                        const struct json *type = json_get(n, "type");
-
-                        userns |= type && type->type == JSON_STRING && strcmp(type->s, "user") == 0;
-                }
-        }
-        return userns && maps && maps->type == JSON_ARRAY && maps->len > 0;
+        if (oci_read_file(config_path, OCI_CONFIG_MAX, &buf, &len, &e) < 0)
+                return OCI_PROBE_UNKNOWN;
+        return oci_config_probe_userns_text(buf, len);
 }
 
 static void free_strv(char **v, size_t n)

@@ -390,10 +390,16 @@ static bool is_digit(char c)
         return c >= '0' && c <= '9';
 }
 
+/* isspace() in the C locale, as strtol() skips it. */
+static bool is_space(char c)
+{
+        return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 /* Reads one decimal id of [*s, end) up to the next '-'. */
 static int parse_field(const struct part *p, const char **s, const char *end, uint32_t *out)
 {
-        const char *start = *s, *stop = start;
+        const char *start = *s, *stop = start, *digits;
         uint64_t v = 0;
 
         while (stop < end && *stop != '-')
@@ -407,7 +413,16 @@ static int parse_field(const struct part *p, const char **s, const char *end, ui
                         stop++;
                 return part_error(p, "is negative", start, (size_t)(stop - start));
         }
-        for (const char *c = start; c < stop; c++) {
+        /* What strtol() takes before the digits, as crun reads them: white
+         * space, then a '+' ("gids=+0-1-10" is 0-1-10). */
+        digits = start;
+        while (digits < stop && is_space(*digits))
+                digits++;
+        if (digits < stop && *digits == '+')
+                digits++;
+        if (digits == stop)
+                return part_error(p, "is not a number", start, (size_t)(stop - start));
+        for (const char *c = digits; c < stop; c++) {
                 if (!is_digit(*c))
                         return part_error(p, "is not a number", start, (size_t)(stop - start));
                 if (v <= ID_INVALID)
@@ -616,11 +631,22 @@ static int parse_part(const struct part *base, const char *s, const char *stop,
  *     kind from the container's mapping; this does the same, since a mount
  *     without, say, gids is of no use to anyone.
  *
- * crun reads each number with strtol(), so it also takes signs, blanks, and
- * numbers past 2^32, which the kernel's simple_strtoul() silently cuts to 32
- * bits (a "4294967296 100000 1" line is taken as "0 100000 1"); this
- * takes only plain decimal ids up to 4294967295, and checks the result with
- * idmap_validate(). */
+ * crun reads each number with strtol() and writes it back with "%ld", so
+ * white space and a '+' before the digits vanish: "gids=+0-1-10" and
+ * "gids= 0-1-10" are "gids=0-1-10", with no relative or other meaning.
+ * Checked with crun 1.8.1 and 1.27.1, container mapped 0:100000:1000 and
+ * 1000:200000:64536: a file owned 0:0 on disk shows as 5:7 under
+ * "uids=+0-100005-10;gids=+0-100007-10", as under the same without '+'.
+ * The same run shows the '@' lookup below: "uids=@0-1500-10" shows it as
+ * 1500 under crun 1.27.1 and as 65534 under crun 1.8.1.  These are read
+ * the same way here.  strtol() also takes a '-', and numbers past 2^32: a
+ * negative id makes the kernel refuse the map, and a number past 2^32 the
+ * kernel's simple_strtoul() silently cuts to 32 bits (a "4294967296 100000 1"
+ * line is taken as "0 100000 1"); both are refused here.  crun is loose
+ * about separators too (a '#' may start the list, and a range may follow
+ * the previous one with no '#' when it starts with '@' or a sign): this
+ * takes '-' and '#' only where the documented form has them.  The result is
+ * checked with idmap_validate(). */
 int idmap_parse_crun_option(const char *value, const struct id_mapping *container,
                             struct id_mapping *out, const char *where, struct err *e)
 {

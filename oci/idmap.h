@@ -83,7 +83,9 @@ bool id_mapping_equal(const struct id_mapping *a, const struct id_mapping *b);
  * written with a leading '@' ("@c-h-n") is relative to the container's own
  * mapping `container`: h then names a container id, translated to the host id
  * that `container` maps it to (split along `container`'s ranges when it runs
- * across them).  A missing uids= or gids= part takes the container's map for
+ * across them).  As crun reads each number with strtol(), white space and a
+ * '+' may come before its digits and change nothing: "gids=+0-1-10" is
+ * "gids=0-1-10".  A missing uids= or gids= part takes the container's map for
  * that kind; an empty value is the plain `idmap` option, the container's own
  * mapping.  The plain `idmap` option (no '=') is handled by the caller: the
  * mount takes the container's user namespace as it is.  The result is checked

@@ -246,8 +246,10 @@ struct builder {
         uint32_t key_len;
         size_t n_values;
         unsigned depth;
-        bool allow_duplicates;
-        struct frame stack[JSON_MAX_DEPTH];
+        unsigned max_depth;
+        unsigned flags;
+        unsigned stack_size;
+        struct frame *stack;    /* grown as the document nests */
 };
 
 static size_t builder_offset(const struct builder *b)
@@ -379,15 +381,26 @@ static int open_container(struct builder *b, enum json_type type)
 {
         struct json *node;
 
-        if (b->depth == JSON_MAX_DEPTH) {
+        if (b->depth == b->max_depth) {
                 char what[64];
 
-                snprintf(what, sizeof(what), "nested deeper than %d levels", JSON_MAX_DEPTH);
+                snprintf(what, sizeof(what), "nested deeper than %u levels", b->max_depth);
                 return builder_fail(b, EINVAL, what);
         }
         node = builder_add(b, type);
         if (!node)
                 return 0;
+        if (b->depth == b->stack_size) {
+                /* Every level holds a value, so JSON_MAX_VALUES bounds this
+                 * too. */
+                unsigned size = b->stack_size ? b->stack_size * 2 : 64;
+                struct frame *st = realloc(b->stack, size * sizeof(*st));
+
+                if (!st)
+                        return builder_fail(b, ENOMEM, "out of memory");
+                b->stack = st;
+                b->stack_size = size;
+        }
         b->stack[b->depth++] = (struct frame){ .node = node };
         return 1;
 }
@@ -449,7 +462,7 @@ static int on_end_map(void *ctx)
         const struct json *dup;
         char path[512], q[MSG_QUOTE_MAX];
 
-        if (b->allow_duplicates)
+        if (b->flags & JSON_ALLOW_DUPLICATES)
                 dup = NULL;
         else if (find_duplicate(b->stack[b->depth - 1].node, &dup) < 0)
                 return builder_fail(b, ENOMEM, "out of memory");
@@ -520,6 +533,10 @@ static int run_parser(struct builder *b, const char *buf, size_t len)
          * says where; what follows is checked here, so that a second document
          * or anything else after the first is refused by name. */
         yajl_config(b->h, yajl_allow_trailing_garbage, 1);
+        if (b->flags & JSON_ALLOW_COMMENTS)
+                yajl_config(b->h, yajl_allow_comments, 1);
+        if (b->flags & JSON_ANY_BYTES)
+                yajl_config(b->h, yajl_dont_validate_strings, 1);
         st = yajl_parse(b->h, (const unsigned char *)buf, len);
         /* Read now: yajl_complete_parse resets the count. */
         end = yajl_get_bytes_consumed(b->h);
@@ -532,7 +549,7 @@ static int run_parser(struct builder *b, const char *buf, size_t len)
         if (!b->doc->root)
                 return err_set(b->e, EINVAL, "%s: no JSON value", b->where);
         rest = skip_space(buf, len, end);
-        if (rest < len)
+        if (rest < len && !(b->flags & JSON_ALLOW_TRAILING))
                 return err_set(b->e, EINVAL, "%s: unexpected data after the document at byte %zu",
                                b->where, rest);
         return 0;
@@ -564,8 +581,8 @@ int json_parse_flags(const char *buf, size_t len, const char *where, unsigned fl
                 free(b);
                 return err_set(e, ENOMEM, "%s: out of memory", where);
         }
-        *b = (struct builder){ .doc = doc, .where = where, .e = e,
-                               .allow_duplicates = flags & JSON_ALLOW_DUPLICATES };
+        *b = (struct builder){ .doc = doc, .where = where, .e = e, .flags = flags,
+                               .max_depth = flags & JSON_ANY_DEPTH ? UINT_MAX : JSON_MAX_DEPTH };
         b->h = yajl_alloc(&callbacks, NULL, b);
         if (!b->h)
                 r = err_set(e, ENOMEM, "%s: out of memory", where);
@@ -573,6 +590,7 @@ int json_parse_flags(const char *buf, size_t len, const char *where, unsigned fl
                 r = run_parser(b, buf, len);
         if (b->h)
                 yajl_free(b->h);
+        free(b->stack);
         free(b);
         if (r < 0) {
                 json_doc_free(doc);

@@ -7,9 +7,11 @@
  * a document is refused when
  *   - it is not one JSON value, or anything but white space follows it;
  *   - any object in it, at any depth, has a key twice;
- *   - it nests deeper than JSON_MAX_DEPTH or holds more than JSON_MAX_VALUES
- *     values (the tree costs ~40 bytes per value: this bounds the memory an
- *     input can make the hook use).
+ *   - it holds more than JSON_MAX_VALUES values (the tree costs ~40 bytes
+ *     per value: this bounds the memory an input can make the hook use), or
+ *     nests deeper than JSON_MAX_DEPTH, the limit of Go's encoding/json
+ *     (runc's reader); crun's yajl tree has none.  Each level holds a value,
+ *     so the depth costs no memory the value count does not already bound.
  *
  * The tree lives in one arena freed by json_doc_free.  Strings and numbers
  * keep their exact bytes (numbers as written, so that range checks see the
@@ -23,7 +25,7 @@
 
 #include "../base/err.h"
 
-#define JSON_MAX_DEPTH 64
+#define JSON_MAX_DEPTH 10000
 #define JSON_MAX_VALUES (1u << 20)
 
 enum json_type {
@@ -56,9 +58,30 @@ struct json_doc;
 int json_parse(const char *buf, size_t len, const char *where,
                struct json_doc **out, struct err *e);
 
-/* The same, with JSON_ALLOW_DUPLICATES: objects keep repeated keys (json_get
- * finds the first), as lenient readers such as Go's take them. */
+/* The same, read as leniently as a runtime reads config.json, for the
+ * documents json_parse refuses but a runtime takes:
+ *   JSON_ALLOW_DUPLICATES  objects keep repeated keys, in document order.
+ *                          The runtimes differ on which one counts: Go's
+ *                          encoding/json (runc) decodes each in turn into the
+ *                          same field, so the LAST one wins (and repeated
+ *                          objects merge); crun's libocispec looks keys up
+ *                          with yajl_tree_get, which finds the FIRST.
+ *                          json_get finds the first; the probe in config.c
+ *                          also reads them the Go way.
+ *   JSON_ALLOW_COMMENTS    slash-star and slash-slash comments, which
+ *                          yajl_tree_parse (crun) allows; Go refuses them.
+ *   JSON_ANY_BYTES         strings need not be valid UTF-8: Go takes invalid
+ *                          bytes (as U+FFFD), yajl refuses them.
+ *   JSON_ANY_DEPTH         no nesting limit (yajl has none); the value
+ *                          count still bounds the memory.
+ *   JSON_ALLOW_TRAILING    anything may follow the first value: runc reads
+ *                          config.json with a json.Decoder, which stops
+ *                          there; yajl_tree_parse refuses it. */
 #define JSON_ALLOW_DUPLICATES 1u
+#define JSON_ALLOW_COMMENTS 2u
+#define JSON_ANY_BYTES 4u
+#define JSON_ANY_DEPTH 8u
+#define JSON_ALLOW_TRAILING 16u
 int json_parse_flags(const char *buf, size_t len, const char *where, unsigned flags,
                      struct json_doc **out, struct err *e);
 const struct json *json_doc_root(const struct json_doc *d);
@@ -72,7 +95,8 @@ static inline void json_doc_freep(struct json_doc **d) { json_doc_free(*d); }
 const char *json_type_name(const struct json *v);
 
 /* The member `key` of object `obj`; NULL when absent or when obj is not an
- * object. */
+ * object.  In a document read with JSON_ALLOW_DUPLICATES, the first member
+ * of that name. */
 const struct json *json_get(const struct json *obj, const char *key);
 
 /* The checked accessors below name the field in their message with a

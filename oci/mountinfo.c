@@ -302,6 +302,37 @@ static size_t count_lines(const char *buf, size_t len)
         return n;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+        const struct mountinfo_entry *x = *(const struct mountinfo_entry *const *)a;
+        const struct mountinfo_entry *y = *(const struct mountinfo_entry *const *)b;
+
+        return (x->mount_id > y->mount_id) - (x->mount_id < y->mount_id);
+}
+
+static int cmp_parent(const void *a, const void *b)
+{
+        const struct mountinfo_entry *x = *(const struct mountinfo_entry *const *)a;
+        const struct mountinfo_entry *y = *(const struct mountinfo_entry *const *)b;
+
+        if (x->parent_id != y->parent_id)
+                return (x->parent_id > y->parent_id) - (x->parent_id < y->parent_id);
+        return strcmp(x->mount_point, y->mount_point);
+}
+
+static int build_index(struct mountinfo *mi)
+{
+        mi->by_id = malloc(2 * (mi->n ? mi->n : 1) * sizeof(*mi->by_id));
+        if (!mi->by_id)
+                return -ENOMEM;
+        mi->by_parent = mi->by_id + mi->n;
+        for (size_t i = 0; i < mi->n; i++)
+                mi->by_id[i] = mi->by_parent[i] = &mi->e[i];
+        qsort(mi->by_id, mi->n, sizeof(*mi->by_id), cmp_id);
+        qsort(mi->by_parent, mi->n, sizeof(*mi->by_parent), cmp_parent);
+        return 0;
+}
+
 int mountinfo_parse(const char *buf, size_t len, const char *where,
                     struct mountinfo *out, struct err *e)
 {
@@ -340,6 +371,10 @@ int mountinfo_parse(const char *buf, size_t len, const char *where,
         }
         out->n = i;
         out->e = entries;
+        if (build_index(out) < 0) {
+                mountinfo_free(out);
+                return err_set(e, ENOMEM, "%s: out of memory", where);
+        }
         return 0;
 }
 
@@ -367,29 +402,26 @@ int mountinfo_load(const char *path, struct mountinfo *out, struct err *e)
 void mountinfo_free(struct mountinfo *mi)
 {
         free(mi->e);
+        free(mi->by_id);
         *mi = (struct mountinfo){ 0 };
 }
 
 const struct mountinfo_entry *mountinfo_by_id(const struct mountinfo *mi, int mount_id)
 {
-        for (size_t i = 0; i < mi->n; i++)
-                if (mi->e[i].mount_id == mount_id)
-                        return &mi->e[i];
-        return NULL;
+        struct mountinfo_entry key = { .mount_id = mount_id };
+        const struct mountinfo_entry *k = &key, **found;
+
+        if (!mi->by_id)
+                return NULL;
+        found = bsearch(&k, mi->by_id, mi->n, sizeof(*mi->by_id), cmp_id);
+        return found ? *found : NULL;
 }
 
 /* The mount stacked right on `m` at the same mount point, or NULL. */
 static const struct mountinfo_entry *mounted_on(const struct mountinfo *mi,
                                                 const struct mountinfo_entry *m)
 {
-        for (size_t i = 0; i < mi->n; i++) {
-                const struct mountinfo_entry *x = &mi->e[i];
-
-                if (x != m && x->parent_id == m->mount_id &&
-                    strcmp(x->mount_point, m->mount_point) == 0)
-                        return x;
-        }
-        return NULL;
+        return mountinfo_child_at(mi, m, m->mount_point);
 }
 
 /* Climbs a stack of mounts at one point; NULL on a cycle (a forged table). */
@@ -413,6 +445,7 @@ static const struct mountinfo_entry *stack_top(const struct mountinfo *mi,
 static const struct mountinfo_entry *top_by_walk(const struct mountinfo *mi, const char *path)
 {
         const struct mountinfo_entry *cur = NULL;
+        char *prefix;
         const char *p;
 
         for (size_t i = 0; i < mi->n && !cur; i++)
@@ -421,26 +454,28 @@ static const struct mountinfo_entry *top_by_walk(const struct mountinfo *mi, con
                         cur = &mi->e[i];
         if (!cur || !(cur = stack_top(mi, cur)))
                 return NULL;
+        prefix = strdup(path);
+        if (!prefix)
+                return NULL;
         for (p = path + 1; *p;) {
                 const char *slash = strchr(p, '/');
                 size_t len = slash ? (size_t)(slash - path) : strlen(path);
+                const struct mountinfo_entry *x;
 
-                for (size_t i = 0; i < mi->n; i++) {
-                        const struct mountinfo_entry *x = &mi->e[i];
-
-                        if (x->parent_id == cur->mount_id && x != cur &&
-                            strncmp(x->mount_point, path, len) == 0 && x->mount_point[len] == '\0') {
-                                cur = stack_top(mi, x);
-                                if (!cur)
-                                        return NULL;
+                memcpy(prefix, path, len);
+                prefix[len] = '\0';
+                x = mountinfo_child_at(mi, cur, prefix);
+                if (x) {
+                        cur = stack_top(mi, x);
+                        if (!cur)
                                 break;
-                        }
                 }
                 if (!slash)
                         break;
                 p = slash + 1;
         }
-        return strcmp(cur->mount_point, path) == 0 ? cur : NULL;
+        free(prefix);
+        return cur && strcmp(cur->mount_point, path) == 0 ? cur : NULL;
 }
 
 const struct mountinfo_entry *mountinfo_top(const struct mountinfo *mi, const char *mount_point)
@@ -493,12 +528,34 @@ const struct mountinfo_entry *mountinfo_child_at(const struct mountinfo *mi,
                                                  const struct mountinfo_entry *parent,
                                                  const char *mount_point)
 {
-        for (size_t i = 0; i < mi->n; i++) {
-                const struct mountinfo_entry *x = &mi->e[i];
+        struct mountinfo_entry key = { .parent_id = parent->mount_id, .mount_point = (char *)mount_point };
+        const struct mountinfo_entry *k = &key, **found;
 
-                if (x != parent && x->parent_id == parent->mount_id &&
-                    strcmp(x->mount_point, mount_point) == 0)
-                        return x;
+        if (!mi->by_parent)
+                return NULL;
+        found = bsearch(&k, mi->by_parent, mi->n, sizeof(*mi->by_parent), cmp_parent);
+        /* a forged table may say a mount is its own parent */
+        if (found && *found == parent)
+                return NULL;
+        return found ? *found : NULL;
+}
+
+size_t mountinfo_children(const struct mountinfo *mi, const struct mountinfo_entry *parent,
+                          const struct mountinfo_entry *const **first)
+{
+        size_t lo = 0, hi = mi->n, n = 0;
+
+        /* the first entry whose parent id is not below parent's id */
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (mi->by_parent[mid]->parent_id < parent->mount_id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
         }
-        return NULL;
+        *first = mi->by_parent ? mi->by_parent + lo : NULL;
+        while (lo + n < mi->n && mi->by_parent[lo + n]->parent_id == parent->mount_id)
+                n++;
+        return n;
 }

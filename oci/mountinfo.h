@@ -34,6 +34,9 @@ struct mountinfo_entry {
 struct mountinfo {
         size_t n;
         struct mountinfo_entry *e;
+        /* The entries sorted by mount id, then by (parent id, mount point):
+         * lookups in tables of thousands of mounts cost log n, not n. */
+        const struct mountinfo_entry **by_id, **by_parent;
 };
 
 /* mountinfo_load refuses a file larger than this (~400k mounts). */
@@ -68,3 +71,8 @@ bool mountinfo_visible(const struct mountinfo *mi, const struct mountinfo_entry 
 const struct mountinfo_entry *mountinfo_child_at(const struct mountinfo *mi,
                                                  const struct mountinfo_entry *parent,
                                                  const char *mount_point);
+
+/* The mounts whose parent is `parent`, as `*first`[0..n); a forged table's
+ * mount that is its own parent is among them. */
+size_t mountinfo_children(const struct mountinfo *mi, const struct mountinfo_entry *parent,
+                          const struct mountinfo_entry *const **first);

@@ -206,24 +206,25 @@ static int identify_mounts(const struct plan_input *in, struct plan *p,
 {
         const struct oci_config *c = in->config;
         const struct mountinfo_entry *stack[8];
+        char **points = calloc(c->n_mounts ? c->n_mounts : 1, sizeof(*points));
+        int r = 0;
 
-        for (size_t i = 0; i < c->n_mounts; i++) {
-                _cleanup_free_ char *point = path_join_in(c->rootfs, c->mounts[i].destination);
+        if (!points)
+                return err_set(e, ENOMEM, "out of memory");
+        for (size_t i = 0; r >= 0 && i < c->n_mounts; i++) {
+                points[i] = path_join_in(c->rootfs, c->mounts[i].destination);
+                if (!points[i])
+                        r = err_set(e, ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; r >= 0 && i < c->n_mounts; i++) {
                 size_t n, k = 0, rank = 0;
 
-                if (!point)
-                        return err_set(e, ENOMEM, "out of memory");
-                for (size_t j = 0; j < c->n_mounts; j++) {
-                        _cleanup_free_ char *other = path_join_in(c->rootfs, c->mounts[j].destination);
-
-                        if (!other)
-                                return err_set(e, ENOMEM, "out of memory");
-                        if (strcmp(other, point) == 0) {
+                for (size_t j = 0; j < c->n_mounts; j++)
+                        if (strcmp(points[j], points[i]) == 0) {
                                 rank += j < i;
                                 k++;
                         }
-                }
-                n = root ? stack_at(in->mountinfo, root, point, stack, ARRAY_SIZE(stack)) : 0;
+                n = root ? stack_at(in->mountinfo, root, points[i], stack, ARRAY_SIZE(stack)) : 0;
                 if (n == 0)
                         p->mounts[i].ident = IDENT_NOT_THERE;
                 else if (n != k)
@@ -234,7 +235,10 @@ static int identify_mounts(const struct plan_input *in, struct plan *p,
                         p->mounts[i].fstype = stack[rank]->fstype;
                 }
         }
-        return 0;
+        for (size_t i = 0; i < c->n_mounts; i++)
+                free(points[i]);
+        free(points);
+        return r;
 }
 
 static const char *ident_problem(const struct plan_entry *pe)

@@ -24,6 +24,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -717,15 +718,16 @@ char *e2e_living_descendants(void)
         return list_descendants(false);
 }
 
-/* The host's device nodes as the test found them: a runtime handed one as
- * its stdio would change their owner (crun chowns its stdio). */
+/* The host's /dev/null as the test found it, held by an fd taken before
+ * the private namespace binds a node of its own over it. */
 static struct stat dev_null_at_setup;
+static int host_dev_null = -1;
 
 static void expect_dev_null_unchanged(void)
 {
         struct stat now;
 
-        cr_assert_eq(stat("/dev/null", &now), 0);
+        cr_assert_eq(fstat(host_dev_null, &now), 0);
         cr_assert(now.st_uid == dev_null_at_setup.st_uid && now.st_gid == dev_null_at_setup.st_gid &&
                   now.st_mode == dev_null_at_setup.st_mode,
                   "the host's /dev/null changed: %u:%u %o, was %u:%u %o", now.st_uid, now.st_gid,
@@ -773,6 +775,22 @@ static void must_mount(const char *src, const char *target, const char *fstype,
                                strerror(errno));
 }
 
+/* A /dev/null of this namespace's own.  conmon hands a container that is
+ * not interactive /dev/null as its stdin, and crun 1.8.1 chowns its stdio
+ * to the container root's host ids: with the host's node that changes the
+ * machine's /dev/null.  The same device on a node of our own takes it. */
+static void private_dev_null(void)
+{
+        const char *dir = "/run/oci-idmap-e2e-dev", *node = "/run/oci-idmap-e2e-dev/null";
+
+        e2e_mkdirs(dir, 0755);
+        must_mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k");
+        cr_assert_eq(mknod(node, S_IFCHR | 0666, makedev(1, 3)), 0, "mknod `%s`: %s", node,
+                     strerror(errno));
+        cr_assert_eq(chmod(node, 0666), 0);
+        must_mount(node, "/dev/null", NULL, MS_BIND, NULL);
+}
+
 void e2e_enter_private_ns(void)
 {
         cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare(CLONE_NEWNS): %s", strerror(errno));
@@ -785,6 +803,7 @@ void e2e_enter_private_ns(void)
         must_mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
         must_mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
         e2e_mkdirs(WORK_DIR, 0755);
+        private_dev_null();
 }
 
 static bool pid_alive(pid_t pid)
@@ -892,7 +911,9 @@ void e2e_setup(void)
         /* Orphans (conmon, container inits whose runtime exited) come to us,
          * not to pid 1: we can see, reap and kill everything we started. */
         cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-        cr_assert_eq(stat("/dev/null", &dev_null_at_setup), 0);
+        if (host_dev_null < 0)
+                host_dev_null = open("/dev/null", O_PATH | O_CLOEXEC);
+        cr_assert_eq(fstat(host_dev_null, &dev_null_at_setup), 0);
         e2e_enter_private_ns();
         sweep_dead_tests_leftovers();
 

@@ -4,13 +4,18 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/cleanup.h"
 #include "lib_parse_util.h"
 #include "oci/config.h"
 #include "oci/json.h"
@@ -644,7 +649,7 @@ Test(config_broken, load_refuses_more_than_OCI_CONFIG_MAX_bytes)
         cr_assert_eq(truncate(path, OCI_CONFIG_MAX + 1), 0);
         err_clear(&e);
         parsetest_assert_refused(oci_config_load(dir, &c, &e), &e, EFBIG,
-                                 "config.json: larger than 16777216 bytes");
+                                 "/config.json` is larger than 16777216 bytes");
         parsetest_rm_tmpfile(path, dir);
 }
 
@@ -681,6 +686,271 @@ Test(config_broken, files_in_fixtures_bad_are_refused_naming_the_field)
                 free(doc);
         }
         PARSETEST_ASSERT_BAD_FILES_LISTED("config-", cases);
+}
+
+/* ---- files that are not regular files ---------------------------------- */
+
+/* A fresh bundle directory with nothing in it. */
+static char *empty_bundle(void)
+{
+        char *dir = strdup("/tmp/oci-idmap-cfg.XXXXXX");
+
+        cr_assert_not_null(mkdtemp(dir));
+        return dir;
+}
+
+static void remove_bundle(char *dir)
+{
+        char *path;
+
+        cr_assert(asprintf(&path, "%s/config.json", dir) > 0);
+        unlink(path);
+        rmdir(path);
+        cr_assert_eq(rmdir(dir), 0, "rmdir %s: %m", dir);
+        free(path);
+        free(dir);
+}
+
+/* Loads dir/config.json, which must be refused at once with `what`. */
+static void expect_load_refused(const char *dir, int errnum, const char *what)
+{
+        char needle[512];
+        struct oci_config c;
+        struct err e;
+
+        snprintf(needle, sizeof(needle), "`%s/config.json` is %s, not a regular file", dir, what);
+        err_clear(&e);
+        parsetest_assert_refused(oci_config_load(dir, &c, &e), &e, errnum, needle);
+}
+
+/* With no writer, open(O_RDONLY) of a FIFO would wait for one for ever:
+ * the timeout fails the test if the loader blocks. */
+Test(config_file, a_fifo_is_refused_without_blocking, .timeout = 10)
+{
+        char *dir = empty_bundle(), *path;
+
+        cr_assert(asprintf(&path, "%s/config.json", dir) > 0);
+        cr_assert_eq(mkfifo(path, 0600), 0);
+        expect_load_refused(dir, EINVAL, "a FIFO");
+        cr_assert_eq(oci_config_probe_userns(path), OCI_PROBE_UNKNOWN);
+        free(path);
+        remove_bundle(dir);
+}
+
+Test(config_file, a_directory_socket_or_device_is_refused_naming_it, .timeout = 10)
+{
+        char *dir = empty_bundle(), *path;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int sock;
+
+        cr_assert(asprintf(&path, "%s/config.json", dir) > 0);
+        cr_assert_eq(mkdir(path, 0700), 0);
+        expect_load_refused(dir, EISDIR, "a directory");
+        cr_assert_eq(rmdir(path), 0);
+
+        /* a symlink is followed, to what it names */
+        cr_assert_eq(symlink("/dev/null", path), 0);
+        expect_load_refused(dir, EINVAL, "a character device");
+        cr_assert_eq(unlink(path), 0);
+
+        sock = socket(AF_UNIX, SOCK_STREAM, 0);
+        cr_assert_geq(sock, 0);
+        cr_assert_lt(strlen(path), sizeof(sa.sun_path));
+        strcpy(sa.sun_path, path);
+        cr_assert_eq(bind(sock, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind: %m");
+        expect_load_refused(dir, EINVAL, "a socket");
+        close(sock);
+        free(path);
+        remove_bundle(dir);
+}
+
+/* `crun run --config other.json`: the file's name is in the messages, and
+ * a relative root.path is the bundle's, not the file's directory's. */
+Test(config_file, load_file_resolves_root_path_against_the_bundle_given)
+{
+        const char *doc = "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"uidMappings\":5}}";
+        const char *good = "{\"root\":{\"path\":\"../r\"}}";
+        char *dir, *path = parsetest_tmpfile("other.json", good, strlen(good), &dir);
+        struct oci_config c;
+        struct err e;
+        FILE *f;
+
+        err_clear(&e);
+        cr_assert_eq(oci_config_load_file(path, "/srv/bundle", &c, &e), 0, "%s", e.msg);
+        cr_assert_str_eq(c.rootfs, "/srv/r");
+        oci_config_free(&c);
+
+        f = fopen(path, "w");
+        cr_assert_not_null(f);
+        fputs(doc, f);
+        fclose(f);
+        parsetest_assert_refused(oci_config_load_file(path, "/srv/bundle", &c, &e), &e, EINVAL,
+                                 "other.json: linux.uidMappings: expected an array, got number");
+        parsetest_rm_tmpfile(path, dir);
+}
+
+/* ---- the lenient probe ------------------------------------------------- */
+
+/* A config with a user namespace and mappings around `linux_`. */
+#define USERNS_LINUX "{\"namespaces\":[{\"type\":\"user\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]}"
+#define NO_USERNS_LINUX "{\"namespaces\":[{\"type\":\"mount\"}]}"
+
+static void expect_probe(const char *doc, enum oci_userns_probe want, const char *why)
+{
+        static const char *const names[] = { "NO_USERNS", "USERNS", "UNKNOWN" };
+        enum oci_userns_probe got = oci_config_probe_userns_text(doc, strlen(doc));
+
+        cr_assert_eq(got, want, "%s: probe said %s, expected %s: %s", why, names[got], names[want],
+                     doc);
+}
+
+/* The strict reader refuses each of these, and so must not be the judge. */
+static void expect_strict_refuses(const char *doc)
+{
+        struct oci_config c;
+        struct err e;
+
+        cr_assert_lt(parse(doc, &c, &e), 0, "strict reader took %s", doc);
+}
+
+Test(config_probe, the_last_repeated_key_counts_for_runc_the_first_for_crun)
+{
+        static const struct {
+                const char *doc;
+                enum oci_userns_probe want;
+                const char *why;
+        } cases[] = {
+                { "{\"root\":{\"path\":\"/r\"},\"linux\":" NO_USERNS_LINUX ",\"linux\":" USERNS_LINUX "}",
+                  OCI_PROBE_UNKNOWN, "runc takes the last linux (userns), crun the first (none)" },
+                { "{\"root\":{\"path\":\"/r\"},\"linux\":" USERNS_LINUX ",\"linux\":" NO_USERNS_LINUX "}",
+                  OCI_PROBE_UNKNOWN, "runc: the merged linux keeps uidMappings, but namespaces is the last" },
+                { "{\"root\":{\"path\":\"/r\"},\"linux\":" USERNS_LINUX ",\"linux\":" USERNS_LINUX "}",
+                  OCI_PROBE_USERNS, "both readings agree" },
+                { "{\"root\":{\"path\":\"/r\"},\"linux\":" NO_USERNS_LINUX ",\"linux\":" NO_USERNS_LINUX "}",
+                  OCI_PROBE_NO_USERNS, "both readings agree" },
+                { "{\"root\":{\"path\":\"/r\"},\"root\":{\"path\":\"/s\"},\"linux\":" USERNS_LINUX "}",
+                  OCI_PROBE_USERNS, "a repeated key elsewhere changes nothing" },
+                { "{\"linux\":{\"namespaces\":[{\"type\":\"user\"}]},\"linux\":{\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
+                  OCI_PROBE_UNKNOWN, "runc merges both linux objects into a user namespace with mappings; crun sees no mappings" },
+                { "{\"linux\":{\"namespaces\":[{\"type\":\"user\",\"type\":\"mount\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
+                  OCI_PROBE_UNKNOWN, "runc: mount, crun: user" },
+                { "{\"linux\":{\"namespaces\":[{\"type\":\"mount\",\"type\":\"user\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
+                  OCI_PROBE_UNKNOWN, "runc: user, crun: mount" },
+                { "{\"linux\":" USERNS_LINUX ",\"linux\":null}", OCI_PROBE_UNKNOWN,
+                  "null resets runc's linux; crun takes the first" },
+                { "{\"linux\":{\"namespaces\":[{\"type\":\"user\"}],\"namespaces\":[{\"mount\":1}],\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
+                  OCI_PROBE_UNKNOWN, "runc's element 0 keeps a stale type" },
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                expect_strict_refuses(cases[i].doc);
+                expect_probe(cases[i].doc, cases[i].want, cases[i].why);
+        }
+}
+
+Test(config_probe, keys_match_as_each_runtime_matches_them)
+{
+        /* Go matches struct fields regardless of case: runc reads "Linux"
+         * and "NAMESPACES"; crun reads exact names only. */
+        expect_probe("{\"Linux\":" USERNS_LINUX ",\"x\":1,\"x\":2}", OCI_PROBE_UNKNOWN, "runc: user, crun: none");
+        expect_probe("{\"linux\":" USERNS_LINUX ",\"LINUX\":" NO_USERNS_LINUX ",\"x\":1,\"x\":2}",
+                     OCI_PROBE_UNKNOWN, "runc: the last, LINUX, replaces namespaces");
+        /* "lınux" with a dotless i folds to LINUX in Go 1.21 and later only */
+        expect_probe("{\"l\xc4\xb1nux\":" USERNS_LINUX ",\"x\":1,\"x\":2}", OCI_PROBE_UNKNOWN,
+                     "folding depends on runc's Go");
+        expect_probe("{\"linux\":" USERNS_LINUX ",\"linuxx\":" NO_USERNS_LINUX ",\"x\":1,\"x\":2}",
+                     OCI_PROBE_USERNS, "linuxx is another key");
+}
+
+Test(config_probe, what_one_runtime_refuses_leaves_the_other_to_answer)
+{
+        /* Invalid UTF-8: yajl (crun) refuses it, Go (runc) takes it. */
+        expect_probe("{\"linux\":" USERNS_LINUX ",\"annotations\":{\"a\":\"\xff\"}}", OCI_PROBE_USERNS,
+                     "runc runs it with a user namespace");
+        expect_probe("{\"linux\":" NO_USERNS_LINUX ",\"annotations\":{\"a\":\"\xff\"}}",
+                     OCI_PROBE_NO_USERNS, "runc runs it without");
+        /* Comments: yajl_tree_parse (crun) takes them, Go refuses. */
+        expect_probe("{\"linux\":" USERNS_LINUX " /* c */, \"x\":1, \"x\":2}", OCI_PROBE_USERNS,
+                     "crun runs it with a user namespace");
+        expect_probe("{\"linux\":" NO_USERNS_LINUX " // c\n}", OCI_PROBE_NO_USERNS,
+                     "crun runs it without");
+        /* Data after the document: Go's json.Decoder stops before it. */
+        expect_probe("{\"linux\":" USERNS_LINUX "} trailing", OCI_PROBE_USERNS,
+                     "runc runs it with a user namespace");
+        /* A type Go refuses: runc fails; crun's reading is unclear. */
+        expect_probe("{\"linux\":\"no\",\"linux\":" USERNS_LINUX "}", OCI_PROBE_UNKNOWN,
+                     "crun takes the first, a string");
+        /* Neither takes it: no container runs, nothing to fail. */
+        expect_probe("{\"linux\":", OCI_PROBE_NO_USERNS, "not JSON");
+        expect_probe("[1,2]", OCI_PROBE_NO_USERNS, "not an object");
+}
+
+Test(config_probe, nesting_the_runtimes_take_is_read)
+{
+        size_t depth = 100;
+        char *doc = malloc(4 * depth + 512), *p;
+
+        /* 100 levels of objects under an unknown key, with a repeated key
+         * for the strict reader to refuse. */
+        cr_assert_not_null(doc);
+        p = doc + sprintf(doc, "{\"linux\":" USERNS_LINUX ",\"x\":1,\"x\":2,\"deep\":");
+        for (size_t i = 0; i < depth; i++)
+                p += sprintf(p, "{\"k\":");
+        p += sprintf(p, "1");
+        for (size_t i = 0; i < depth; i++)
+                *p++ = '}';
+        strcpy(p, "}");
+        expect_strict_refuses(doc);
+        expect_probe(doc, OCI_PROBE_USERNS, "100 levels deep");
+        free(doc);
+}
+
+/* tests/fixtures/lenient: what runc and crun were seen to do with each is
+ * checked in tests/e2e/test_lenient_config.c. */
+Test(config_probe, lenient_fixtures_get_the_answer_the_runtimes_give)
+{
+        static const struct {
+                const char *file;
+                bool strict_takes_it;
+                enum oci_userns_probe want;
+        } cases[] = {
+                { "no-userns-invalid-utf8.json", false, OCI_PROBE_NO_USERNS },
+                { "no-userns-comment.json", false, OCI_PROBE_NO_USERNS },
+                { "no-userns-repeated-keys.json", false, OCI_PROBE_NO_USERNS },
+                { "userns-nested-100-deep.json", true, OCI_PROBE_USERNS },
+                { "runc-last-linux-has-no-userns.json", false, OCI_PROBE_UNKNOWN },
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                char rel[256], *doc;
+                size_t len;
+                struct oci_config c;
+                struct err e;
+                int r;
+
+                snprintf(rel, sizeof(rel), "lenient/%s", cases[i].file);
+                doc = parsetest_fixture(rel, &len);
+                err_clear(&e);
+                r = oci_config_parse(doc, len, BUNDLE, "config.json", &c, &e);
+                cr_assert_eq(r == 0, cases[i].strict_takes_it, "%s: strict reader: %s",
+                             cases[i].file, r == 0 ? "took it" : e.msg);
+                if (r == 0)
+                        oci_config_free(&c);
+                cr_assert_eq(oci_config_probe_userns_text(doc, len), cases[i].want, "%s",
+                             cases[i].file);
+                free(doc);
+        }
+}
+
+Test(config_probe, the_sample_with_a_repeated_key_has_a_user_namespace)
+{
+        char *orig = parsetest_fixture(CRUN_CONFIG, NULL);
+        char *doc = parsetest_replace(orig, "\"root\":{", "\"root\":{\"readonly\":false,\"readonly\":false,");
+
+        expect_strict_refuses(doc);
+        expect_probe(doc, OCI_PROBE_USERNS, "podman's sample");
+        free(doc);
+        free(orig);
 }
 
 /* ---- no input crashes the parser -------------------------------------- */

@@ -660,11 +660,53 @@ Test(crun_option, refuses_non_numbers)
 {
         static const struct bad_number cases[] = {
                 { "uids=0-x-10", "x" },         { "uids=0x10-1-10", "0x10" },
-                { "uids=+1-2-3", "+1" },        { "uids= 1-2-3", " 1" },
+                { "uids=++1-2-3", "++1" },      { "uids=+ 1-2-3", "+ 1" },
                 { "uids=0-1-10x", "10x" },      { "uids=@@0-1-10", "@0" },
+                { "uids=+@0-1-10", "+@0" },     { "uids=0-+-10", "+" },
+                { "uids=0- -10", " " },
         };
 
         expect_numbers_refused(cases, ARRAY_SIZE(cases), "is not a number");
+}
+
+/* The uid_map and gid_map text the option makes, as it is written. */
+static void expect_map_text(const char *value, const struct id_mapping *ctr, const char *uid_map,
+                            const char *gid_map)
+{
+        struct id_mapping out;
+        struct err e;
+        char text[IDMAP_TEXT_MAX];
+
+        cr_assert_eq(parse(value, ctr, &out, &e), 0, "%s: %s", value, e.msg);
+        cr_assert_gt(idmap_render(&out.uid, text, sizeof(text)), 0);
+        cr_assert_str_eq(text, uid_map, "uid_map of %s", value);
+        cr_assert_gt(idmap_render(&out.gid, text, sizeof(text)), 0);
+        cr_assert_str_eq(text, gid_map, "gid_map of %s", value);
+}
+
+/* crun reads each number with strtol() and writes it back with "%ld": a
+ * '+' (or white space) before the digits is no more than a sign. */
+Test(crun_option, plus_sign_is_strtols_and_changes_nothing)
+{
+        expect_map_text("uids=0-1-10;gids=+0-1-10", &podman_userns, "0 1 10\n", "0 1 10\n");
+        expect_map_text("uids=+0-+1-+10;gids=0-1-10", &podman_userns, "0 1 10\n", "0 1 10\n");
+        expect_map_text("uids= 0- 1-\t10;gids=+5-6-7#+20-30-1", &podman_userns, "0 1 10\n",
+                        "5 6 7\n20 30 1\n");
+        /* gids alone: the uids are the container's own */
+        expect_map_text("gids=+0-1-10", &podman_userns, "0 100000 65536\n", "0 1 10\n");
+}
+
+/* '@': the middle value is a container id, made the host id the
+ * container's own mapping gives it. */
+Test(crun_option, relative_range_becomes_host_ids_in_the_map_text)
+{
+        expect_map_text("uids=@0-1-10;gids=@0-1-10", &podman_userns, "0 100001 10\n",
+                        "0 100001 10\n");
+        /* a sign after the '@' is strtol()'s too */
+        expect_map_text("uids=@+0-+1-10;gids=+0-1-10", &podman_userns, "0 100001 10\n",
+                        "0 1 10\n");
+        /* crun.1.md's example: container 0->0 (1), 1->2 (1000) */
+        expect_map_text("uids=@1-3-10;gids=@1-3-10", &crun_doc_userns, "1 4 10\n", "1 4 10\n");
 }
 
 Test(crun_option, refuses_negative_numbers)
