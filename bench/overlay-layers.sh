@@ -107,6 +107,11 @@ stats() {
                 printf "%.3f %.3f\n", m, p }'
 }
 
+# The runtime with pipes as its stdio, never the host's /dev/null: crun
+# chowns its stdio to the container root's host ids, which would change the
+# machine's /dev/null.
+rt_run() { : | "$runtime" --root /run/bench-state run "$@" 2>&1 | cat; }
+
 ratio() { awk -v a="$1" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 # config.json for $1 (bundle dir), root.path $2, the file the timed hook
@@ -166,7 +171,7 @@ part_a() {
                 # Proof first: with the hook, the container sees / owned by 0.
                 write_config "$W/b/$v" "$root" "$W/times-$v" stat -c %u /
                 local out
-                if out=$("$runtime" --root /run/bench-state run --bundle "$W/b/$v" "check-$v" 2>&1) &&
+                if out=$(rt_run --bundle "$W/b/$v" "check-$v") &&
                    [ "$out" = 0 ]; then
                         write_config "$W/b/$v" "$root" "$W/times-$v" true
                 else
@@ -182,8 +187,8 @@ part_a() {
                 for ((i = 0; i < nv; i++)); do
                         v=${variants[$(((i + r) % nv))]}
                         [ -d "$W/b/$v" ] || continue
-                        "$runtime" --root /run/bench-state run --bundle "$W/b/$v" "r$r-$v" \
-                                >/dev/null 2>&1 || say "(a) $v: run $r failed"
+                        rt_run --bundle "$W/b/$v" "r$r-$v" >/dev/null ||
+                                say "(a) $v: run $r failed"
                 done
         done
 
