@@ -1,0 +1,2 @@
+/* placeholder */
+#include "lib_e2e.h"
