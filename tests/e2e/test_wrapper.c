@@ -121,6 +121,15 @@ static void rootfs_is_owned_by_0_and_root_writes_as_0(enum rt rt)
 {
         const char *before = e2e_host_mounts();
         const char *rootfs = e2e_make_disk_rootfs();
+        /* the problem, shown: without the wrapper root owns nothing */
+        struct e2e_result *direct = wrun(&(struct wrun){
+                .rt = rt, .direct = true, .rootfs = rootfs,
+                .args = E2E_SH("stat -c %u /; touch /made-inside"),
+        });
+        cr_assert_str_eq(direct->out, "65534\n", "%s", e2e_describe(direct));
+        cr_assert_neq(direct->status, 0, "%s", e2e_describe(direct));
+        e2e_expect_absent(rootfs, "made-inside");
+
         struct e2e_result *r = wrun(&(struct wrun){
                 .rt = rt, .rootfs = rootfs,
                 .args = E2E_SH("stat -c %u / /bin/busybox /etc/passwd; "
@@ -150,4 +159,217 @@ E2E_TEST(wrapper, rootfs_shows_owner_0_and_writes_land_as_0_crun_1_8)
 E2E_TEST(wrapper, rootfs_shows_owner_0_and_writes_land_as_0_crun_1_27)
 {
         rootfs_is_owned_by_0_and_root_writes_as_0(CRUN_1_27);
+}
+
+/* Under auto, a rootfs already owned by the mapping's host ids is left as
+ * it is: not idmapped, writes land as 100000. */
+static void shifted_rootfs_is_left_alone(enum rt rt)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        e2e_shift_tree(rootfs, E2E_HOST_BASE);
+        struct e2e_result *r = wrun(&(struct wrun){
+                .rt = rt, .rootfs = rootfs, .args = E2E_SHOW_AND_WRITE_ROOT,
+        });
+        e2e_expect_shifted_rootfs_left_alone(r, rootfs);
+}
+
+E2E_TEST(wrapper, shifted_rootfs_is_left_alone_under_auto_runc_1_3)
+{
+        shifted_rootfs_is_left_alone(RUNC_1_3);
+}
+
+E2E_TEST(wrapper, shifted_rootfs_is_left_alone_under_auto_crun_1_27)
+{
+        shifted_rootfs_is_left_alone(CRUN_1_27);
+}
+
+/* The annotation false leaves a root-owned rootfs as it is. */
+E2E_TEST(wrapper, annotation_false_leaves_the_rootfs_alone_runc_1_3)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        struct e2e_result *r = wrun(&(struct wrun){
+                .rt = RUNC_1_3, .rootfs = rootfs,
+                .annotations = E2E_ARGV("io.github.oci-idmap-hook.rootfs", "false"),
+                .args = E2E_SH("stat -c %u /; grep -c idmapped /proc/self/mountinfo"),
+        });
+        cr_assert_str_eq(r->out, "65534\n0\n", "%s", e2e_describe(r));
+}
+
+/* ---- nothing the runtime meant is lost ---------------------------------------- */
+
+static const char *const rw_idmap[] = { "rbind", "rw", "idmap", NULL };
+static const char *const ro_strict[] = { "rbind", "ro", "nosuid", "nodev", "noexec", NULL };
+
+static const struct bundle_mount *ro_volumes(const char *vol, const char *rovol)
+{
+        struct bundle_mount *m = calloc(2, sizeof(*m));
+        cr_assert_not_null(m);
+        m[0] = (struct bundle_mount){ "/vol", "bind", vol, rw_idmap };
+        m[1] = (struct bundle_mount){ "/rovol", "bind", rovol, ro_strict };
+        return m;
+}
+
+static struct e2e_result *run_read_only(enum rt rt, bool direct, const char *rootfs,
+                                        const struct bundle_mount *mounts, const char *const *args)
+{
+        return wrun(&(struct wrun){
+                .rt = rt, .direct = direct, .rootfs = rootfs, .readonly_root = true,
+                .mounts = mounts, .n_mounts = 2, .args = args,
+        });
+}
+
+/* The container's mount table through the wrapper has every mount point
+ * and at least every ro/nosuid/nodev/noexec it has without it, and its
+ * root is idmapped. */
+static void view_is_kept(enum rt rt)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        const struct bundle_mount *m = ro_volumes(e2e_make_volume("vol"), e2e_make_volume("rovol"));
+        const char *const *cmd = E2E_ARGV("cat", "/proc/self/mountinfo");
+
+        struct e2e_result *without = run_read_only(rt, true, rootfs, m, cmd);
+        struct e2e_result *with = run_read_only(rt, false, rootfs, m, cmd);
+        free((void *)m);
+        e2e_expect_same_view_with_idmapped_root(without, with);
+}
+
+E2E_TEST(wrapper, view_through_the_wrapper_equals_the_view_without_it_runc_1_1)
+{
+        view_is_kept(RUNC_1_1);
+}
+
+E2E_TEST(wrapper, view_through_the_wrapper_equals_the_view_without_it_runc_1_3)
+{
+        view_is_kept(RUNC_1_3);
+}
+
+E2E_TEST(wrapper, view_through_the_wrapper_equals_the_view_without_it_crun_1_8)
+{
+        view_is_kept(CRUN_1_8);
+}
+
+E2E_TEST(wrapper, view_through_the_wrapper_equals_the_view_without_it_crun_1_27)
+{
+        view_is_kept(CRUN_1_27);
+}
+
+/* Owner 0 inside everywhere, so only the ro flags and masks stop the writes. */
+static void flags_and_masks_hold(enum rt rt)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        const char *rovol = e2e_make_volume("rovol");
+        const struct bundle_mount *m = ro_volumes(e2e_make_volume("vol"), rovol);
+
+        struct e2e_result *r = run_read_only(rt, false, rootfs, m,
+                                             E2E_SH("stat -c %u / /vol/f; "
+                                                    "stat -c %t:%T /proc/keys /proc/timer_list; "
+                                                    "cat /proc/keys /proc/timer_list | wc -c; "
+                                                    "touch /x; touch /rovol/x; "
+                                                    "echo x > /proc/sys/kernel/hostname"));
+        free((void *)m);
+        e2e_expect_fail_with(r, "/proc/sys/kernel/hostname: Read-only file system");
+        cr_assert_str_eq(r->out, "0\n0\n1:3\n1:3\n0\n", "%s", e2e_describe(r));
+        e2e_expect_err_has(r, "touch: /x: Read-only file system");
+        e2e_expect_err_has(r, "/rovol/x: Read-only file system");
+        e2e_expect_absent(rootfs, "x");
+        e2e_expect_absent(rovol, "x");
+}
+
+E2E_TEST(wrapper, read_only_root_ro_volume_masks_and_read_only_paths_hold_runc_1_1)
+{
+        flags_and_masks_hold(RUNC_1_1);
+}
+
+E2E_TEST(wrapper, read_only_root_ro_volume_masks_and_read_only_paths_hold_runc_1_3)
+{
+        flags_and_masks_hold(RUNC_1_3);
+}
+
+E2E_TEST(wrapper, read_only_root_ro_volume_masks_and_read_only_paths_hold_crun_1_8)
+{
+        flags_and_masks_hold(CRUN_1_8);
+}
+
+E2E_TEST(wrapper, read_only_root_ro_volume_masks_and_read_only_paths_hold_crun_1_27)
+{
+        flags_and_masks_hold(CRUN_1_27);
+}
+
+/* ---- volumes ----------------------------------------------------------------- */
+
+/* An idmap volume is idmapped once: by the wrapper under runc 1.1.5, which
+ * ignores the option, by the runtime itself under the others (which the
+ * wrapper learns from `features`, or crun 1.8.1's --version). */
+static void idmap_volume_is_mapped_once(enum rt rt)
+{
+        const char *before = e2e_host_mounts();
+        const char *vol = e2e_make_volume("vol");
+        const struct bundle_mount m = { "/vol", "bind", vol, E2E_ARGV("rbind", "rw", "idmap") };
+        struct e2e_result *r = wrun(&(struct wrun){
+                .rt = rt, .rootfs = e2e_make_disk_rootfs(), .mounts = &m, .n_mounts = 1,
+                .args = E2E_SHOW_AND_WRITE_VOL,
+        });
+        e2e_expect_volume_idmapped_once(r, vol);
+        e2e_expect_host_mounts(before);
+}
+
+E2E_TEST(wrapper, idmap_volume_is_idmapped_once_runc_1_1)
+{
+        idmap_volume_is_mapped_once(RUNC_1_1);
+}
+
+E2E_TEST(wrapper, idmap_volume_is_idmapped_once_runc_1_3)
+{
+        idmap_volume_is_mapped_once(RUNC_1_3);
+}
+
+E2E_TEST(wrapper, idmap_volume_is_idmapped_once_crun_1_8)
+{
+        idmap_volume_is_mapped_once(CRUN_1_8);
+}
+
+E2E_TEST(wrapper, idmap_volume_is_idmapped_once_crun_1_27)
+{
+        idmap_volume_is_mapped_once(CRUN_1_27);
+}
+
+/* ridmap under runc 1.1.5: the wrapper idmaps the volume and the mount
+ * below it in one recursive call. */
+E2E_TEST(wrapper, ridmap_volume_maps_its_submount_too_runc_1_1)
+{
+        const char *vol = e2e_make_volume("vol"), *sub = e2e_make_volume("sub-source");
+        const char *point = e2e_strf("%s/sub", vol);
+        e2e_mkdirs(point, 0755);
+        cr_assert_eq(mount(sub, point, NULL, MS_BIND, NULL), 0, "bind `%s` on `%s`", sub, point);
+
+        const struct bundle_mount m = { "/vol", "bind", vol, E2E_ARGV("rbind", "rw", "ridmap") };
+        struct e2e_result *r = wrun(&(struct wrun){
+                .rt = RUNC_1_1, .rootfs = e2e_make_disk_rootfs(), .mounts = &m, .n_mounts = 1,
+                .args = E2E_SH("stat -c %u /vol/f /vol/sub/f; touch /vol/new /vol/sub/new; "
+                               "cat /proc/self/mountinfo"),
+        });
+        e2e_expect_ok(r);
+        const char *mountinfo = e2e_expect_out_prefix(r, "0\n0\n");
+        e2e_expect_idmapped(mountinfo, "/vol", true);
+        e2e_expect_idmapped(mountinfo, "/vol/sub", true);
+        e2e_expect_owner(vol, "new", 0);
+        e2e_expect_owner(sub, "new", 0);
+}
+
+/* A volume with uidMappings of its own under runc 1.1.5 (which ignores
+ * them): files owned by 1000 on disk show as 0, writes land as 1000. */
+E2E_TEST(wrapper, volume_with_its_own_mappings_uses_them_runc_1_1)
+{
+        const char *vol = e2e_make_volume("vol");
+        e2e_shift_tree(vol, 1000);
+        const struct bundle_mount m = { "/vol", "bind", vol, E2E_ARGV("rbind", "rw"),
+                                        .mapping = "1000:100000:65536" };
+        struct e2e_result *r = wrun(&(struct wrun){
+                .rt = RUNC_1_1, .rootfs = e2e_make_disk_rootfs(), .mounts = &m, .n_mounts = 1,
+                .args = E2E_SHOW_AND_WRITE_VOL,
+        });
+        e2e_expect_ok(r);
+        const char *mountinfo = e2e_expect_out_prefix(r, "0\n");
+        e2e_expect_idmapped(mountinfo, "/vol", true);
+        cr_assert_eq(e2e_owner(e2e_strf("%s/new", vol)), 1000, "%s", mountinfo);
 }
