@@ -373,3 +373,178 @@ E2E_TEST(wrapper, volume_with_its_own_mappings_uses_them_runc_1_1)
         e2e_expect_idmapped(mountinfo, "/vol", true);
         cr_assert_eq(e2e_owner(e2e_strf("%s/new", vol)), 1000, "%s", mountinfo);
 }
+
+/* ---- failures: one line, non-zero exit, nothing left ----------------------------- */
+
+/* Nothing of a container that failed through the wrapper remains: no state,
+ * no mount on the host. */
+static void expect_nothing_left(enum rt rt, const char *host_before)
+{
+        struct e2e_result *l = e2e_run(E2E_ARGV(rt_path(rt), "--root", state_dir(rt), "list", "-q"));
+        cr_assert_str_eq(l->out, "", "containers left: %s", e2e_describe(l));
+        e2e_expect_host_mounts(host_before);
+}
+
+/* The one line the wrapper prints: its name, then `needle` somewhere. */
+static void expect_wrapper_line(const struct e2e_result *r, const char *needle)
+{
+        cr_assert_neq(r->status, 0, "%s", e2e_describe(r));
+        cr_assert(strncmp(r->err, "oci-idmap-runtime: ", 19) == 0 && strstr(r->err, needle) &&
+                          strchr(r->err, '\n') == r->err + strlen(r->err) - 1,
+                  "expected one line naming \"%s\": %s", needle, e2e_describe(r));
+        cr_assert_str_eq(r->out, "", "the container must not run: %s", e2e_describe(r));
+}
+
+static const char *overlay_rootfs(void)
+{
+        const char *base = e2e_disk_dir();
+        const char *lower = e2e_strf("%s/ovl-lower", base), *upper = e2e_strf("%s/ovl-upper", base);
+        const char *work = e2e_strf("%s/ovl-work", base), *merged = e2e_strf("%s/ovl-merged", base);
+
+        e2e_make_rootfs(lower);
+        e2e_mkdirs(upper, 0755);
+        e2e_mkdirs(work, 0755);
+        e2e_mkdirs(merged, 0755);
+        cr_assert_eq(mount("overlay", merged, "overlay", 0,
+                           e2e_strf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work)), 0);
+        return merged;
+}
+
+/* An overlay mount cannot be idmapped.  Asked for explicitly, the wrapper
+ * refuses, naming the path and the filesystem; the container never starts. */
+static void overlay_rootfs_asked_is_refused(enum rt rt)
+{
+        const char *before = e2e_host_mounts();
+        const char *merged = overlay_rootfs();
+        struct e2e_result *r = wrun(&(struct wrun){
+                .rt = rt, .rootfs = merged,
+                .annotations = E2E_ARGV("io.github.oci-idmap-hook.rootfs", "true"),
+                .args = E2E_SH("echo started"),
+        });
+        umount2(merged, MNT_DETACH);
+        expect_wrapper_line(r, e2e_strf("rootfs: `%s` cannot be idmapped", merged));
+        expect_wrapper_line(r, "filesystem overlay");
+        expect_nothing_left(rt, before);
+}
+
+E2E_TEST(wrapper, overlay_rootfs_asked_for_is_refused_naming_path_and_filesystem_runc_1_3)
+{
+        overlay_rootfs_asked_is_refused(RUNC_1_3);
+}
+
+E2E_TEST(wrapper, overlay_rootfs_asked_for_is_refused_naming_path_and_filesystem_crun_1_27)
+{
+        overlay_rootfs_asked_is_refused(CRUN_1_27);
+}
+
+/* Under auto the same rootfs is handed through untouched, without a word:
+ * the container starts as it does without the wrapper. */
+E2E_TEST(wrapper, overlay_rootfs_under_auto_is_handed_through_untouched_runc_1_3)
+{
+        const char *merged = overlay_rootfs();
+        struct e2e_result *r = wrun(&(struct wrun){
+                .rt = RUNC_1_3, .rootfs = merged,
+                .args = E2E_SH("stat -c %u /; grep -c idmapped /proc/self/mountinfo"),
+        });
+        umount2(merged, MNT_DETACH);
+        cr_assert_str_eq(r->out, "65534\n0\n", "%s", e2e_describe(r));
+        cr_assert_null(strstr(r->err, "oci-idmap-runtime"), "%s", e2e_describe(r));
+}
+
+static struct e2e_result *wrapped(enum rt rt, const char *const *args)
+{
+        size_t n = 0;
+        while (args[n])
+                n++;
+        const char **argv = calloc(n + 2, sizeof(*argv));
+        cr_assert_not_null(argv);
+        argv[0] = WRAPPER_BIN;
+        memcpy(argv + 1, args, n * sizeof(*argv));
+        cr_assert_eq(setenv("OCI_IDMAP_RUNTIME", rt_path(rt), 1), 0);
+        struct e2e_result *r = e2e_run(argv);
+        free(argv);
+        return r;
+}
+
+E2E_TEST(wrapper, missing_config_json_is_named_in_one_line_runc_1_3)
+{
+        const char *before = e2e_host_mounts();
+        const char *bundle = e2e_strf("%s/empty-bundle", e2e_work_dir());
+        e2e_mkdirs(bundle, 0755);
+        struct e2e_result *r = wrapped(RUNC_1_3, E2E_ARGV("--root", state_dir(RUNC_1_3), "run",
+                                                          "--bundle", bundle, "x"));
+        expect_wrapper_line(r, e2e_strf("open `%s/config.json`: No such file or directory", bundle));
+        expect_nothing_left(RUNC_1_3, before);
+}
+
+/* A config.json asking for a user namespace with a mapping the kernel
+ * refuses: the field is named, nothing starts. */
+static void bad_mapping_is_refused(enum rt rt)
+{
+        const char *before = e2e_host_mounts();
+        const char *id = e2e_strf("bad-%d", getpid());
+        const char *bundle = write_bundle(&(struct wrun){
+                .rt = rt, .rootfs = e2e_make_disk_rootfs(), .args = E2E_SH("echo started"),
+        }, id);
+        const char *config = e2e_strf("%s/config.json", bundle);
+        char *text = e2e_read_file(config);
+        char *at = strstr(text, "\"uidMappings\"");
+        cr_assert_not_null(at, "%s", text);
+        at = strstr(at, "\"hostID\"");
+        cr_assert_not_null(at, "%s", text);
+        /* hostID 100000 -> 4294967295: the last id would overflow */
+        const char *bad = e2e_strf("%.*s\"hostID\": 4294967295%s", (int)(at - text), text,
+                                   strchr(at, ','));
+        e2e_write_file(config, bad);
+
+        struct e2e_result *r = wrapped(rt, E2E_ARGV("--root", state_dir(rt), "create", "--bundle",
+                                                    bundle, id));
+        expect_wrapper_line(r, e2e_strf("%s: linux.uidMappings[0]", config));
+        expect_nothing_left(rt, before);
+}
+
+E2E_TEST(wrapper, bad_mapping_is_refused_naming_the_field_runc_1_1)
+{
+        bad_mapping_is_refused(RUNC_1_1);
+}
+
+E2E_TEST(wrapper, bad_mapping_is_refused_naming_the_field_crun_1_27)
+{
+        bad_mapping_is_refused(CRUN_1_27);
+}
+
+E2E_TEST(wrapper, bad_annotation_value_is_refused_and_logged_as_json_runc_1_3)
+{
+        const char *before = e2e_host_mounts();
+        const char *log = e2e_strf("%s/runtime.log", e2e_work_dir());
+        const char *id = e2e_strf("ann-%d", getpid());
+        const char *bundle = write_bundle(&(struct wrun){
+                .rt = RUNC_1_3, .rootfs = e2e_make_disk_rootfs(), .args = E2E_SH("echo started"),
+                .annotations = E2E_ARGV("io.github.oci-idmap-hook.rootfs", "yes"),
+        }, id);
+        struct e2e_result *r = wrapped(RUNC_1_3, E2E_ARGV("--root", state_dir(RUNC_1_3), "--log", log,
+                                                          "--log-format", "json", "create",
+                                                          "--bundle", bundle, id));
+        expect_wrapper_line(r, "io.github.oci-idmap-hook.rootfs: \"yes\" is not auto, true or false");
+        /* podman and containerd read the runtime's error from its log */
+        const char *logged = e2e_read_file(log);
+        cr_assert(strncmp(logged, "{\"level\":\"error\",\"msg\":\"oci-idmap-runtime: ", 42) == 0 &&
+                          strstr(logged, "is not auto, true or false\",\"time\":\""),
+                  "%s", logged);
+        expect_nothing_left(RUNC_1_3, before);
+}
+
+/* A config.json that is not JSON, and so asks for no user namespace the
+ * wrapper can see, is the runtime's to refuse: handed through. */
+E2E_TEST(wrapper, config_json_that_is_not_json_is_left_to_the_runtime_runc_1_3)
+{
+        const char *bundle = e2e_strf("%s/garbage-bundle", e2e_work_dir());
+        e2e_mkdirs(bundle, 0755);
+        e2e_write_file(e2e_strf("%s/config.json", bundle), "{ not json");
+        struct e2e_result *r = wrapped(RUNC_1_3, E2E_ARGV("--root", state_dir(RUNC_1_3), "run",
+                                                          "--bundle", bundle, "x"));
+        cr_assert_neq(r->status, 0, "%s", e2e_describe(r));
+        cr_assert_null(strstr(r->err, "oci-idmap-runtime"), "%s", e2e_describe(r));
+        cr_assert_not_null(strstr(r->err, "invalid character"), "runc's own error: %s",
+                           e2e_describe(r));
+}
