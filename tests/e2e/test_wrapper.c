@@ -548,3 +548,178 @@ E2E_TEST(wrapper, config_json_that_is_not_json_is_left_to_the_runtime_runc_1_3)
         cr_assert_not_null(strstr(r->err, "invalid character"), "runc's own error: %s",
                            e2e_describe(r));
 }
+
+/* ---- every command is handed through ------------------------------------------ */
+
+/* A stand-in runtime that prints what it was given: its pid (the wrapper
+ * must exec it, not fork it), argv[0], every argument, and its stdin. */
+static const char *recording_runtime(void)
+{
+        const char *path = e2e_strf("%s/record-runtime", e2e_work_dir());
+        e2e_write_file(path, "#!/bin/sh\n"
+                             "echo \"pid=$$\"\n"
+                             "echo \"argv0=$0\"\n"
+                             "for a in \"$@\"; do echo \"arg=[$a]\"; done\n"
+                             "echo \"stdin=$(readlink /proc/$$/fd/0)\"\n");
+        cr_assert_eq(chmod(path, 0755), 0);
+        return path;
+}
+
+static void expect_handed_through(const char *const *args)
+{
+        const char *fake = recording_runtime();
+        cr_assert_eq(setenv("OCI_IDMAP_RUNTIME", fake, 1), 0);
+
+        size_t n = 0;
+        while (args[n])
+                n++;
+        const char **argv = calloc(n + 2, sizeof(*argv));
+        cr_assert_not_null(argv);
+        argv[0] = WRAPPER_BIN;
+        memcpy(argv + 1, args, n * sizeof(*argv));
+        struct e2e_proc p;
+        e2e_start(&p, argv);
+        free(argv);
+        struct e2e_result *r = e2e_finish(&p, E2E_TIMEOUT);
+
+        char *want = e2e_strf("pid=%d\nargv0=%s\n", (int)p.pid, fake);
+        for (size_t i = 0; i < n; i++)
+                want = e2e_strf("%sarg=[%s]\n", want, args[i]);
+        want = e2e_strf("%sstdin=/dev/null\n", want);
+        e2e_expect_out(r, want);
+        cr_assert_str_eq(r->err, "", "%s", e2e_describe(r));
+}
+
+E2E_TEST(wrapper_passthrough, every_command_reaches_the_runtime_in_the_same_process_as_given)
+{
+        static const char *const cmds[] = { "start", "exec", "kill", "delete", "state", "ps",
+                                            "events", "features", "list", "pause", "update" };
+
+        for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+                expect_handed_through(E2E_ARGV("--root", "/run/x y", "--log", "/l",
+                                               "--log-format=json", "--systemd-cgroup", cmds[i],
+                                               "--flag", "", "an  argument", "c"));
+        expect_handed_through(E2E_ARGV("--version"));
+        expect_handed_through(E2E_ARGV("-v"));
+        expect_handed_through(E2E_ARGV("--debug", "exec", "--tty", "id", "sh", "-c", "echo 'a  b'"));
+}
+
+/* create and run of a container without a user namespace: nothing to do,
+ * handed through just the same. */
+E2E_TEST(wrapper_passthrough, create_without_a_user_namespace_is_handed_through_as_given)
+{
+        const char *bundle = e2e_strf("%s/plain-bundle", e2e_work_dir());
+        e2e_mkdirs(bundle, 0755);
+        e2e_write_file(e2e_strf("%s/config.json", bundle),
+                       "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
+                       "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}");
+        expect_handed_through(E2E_ARGV("--root", "/r", "create", "--bundle", bundle, "--pid-file",
+                                       "/p", "id"));
+        expect_handed_through(E2E_ARGV("run", "-b", bundle, "-d", "id"));
+}
+
+/* The real runtime's answers, through the wrapper and without it. */
+static struct e2e_result *cmd(enum rt rt, bool direct, const char *log, const char *const *args)
+{
+        size_t n = 0;
+        while (args[n])
+                n++;
+        const char **argv = calloc(n + 8, sizeof(*argv));
+        cr_assert_not_null(argv);
+        size_t k = 0;
+        argv[k++] = direct ? rt_path(rt) : WRAPPER_BIN;
+        argv[k++] = "--root";
+        argv[k++] = state_dir(rt);
+        argv[k++] = "--log";
+        argv[k++] = log;
+        argv[k++] = "--log-format";
+        argv[k++] = "json";
+        memcpy(argv + k, args, n * sizeof(*argv));
+        cr_assert_eq(setenv("OCI_IDMAP_RUNTIME", rt_path(rt), 1), 0);
+        struct e2e_result *r = e2e_run(argv);
+        free(argv);
+        return r;
+}
+
+static void expect_same_answer(enum rt rt, const char *log, const char *const *args)
+{
+        struct e2e_result *direct = cmd(rt, true, log, args);
+        struct e2e_result *wrapped_r = cmd(rt, false, log, args);
+        cr_assert(direct->status == wrapped_r->status && strcmp(direct->out, wrapped_r->out) == 0,
+                  "without the wrapper:\n%s\nthrough it:\n%s", e2e_describe(direct),
+                  e2e_describe(wrapped_r));
+}
+
+static void wait_stopped(enum rt rt, const char *log, const char *id)
+{
+        for (int i = 0; i < 100; i++) {
+                struct e2e_result *s = cmd(rt, false, log, E2E_ARGV("state", id));
+                if (strstr(s->out, "\"stopped\""))
+                        return;
+                usleep(50000);
+        }
+        cr_assert_fail("container %s did not stop", id);
+}
+
+/* create, state, start, ps, exec, events, kill, delete through the wrapper,
+ * with --root, --log and --log-format; the container created through it has
+ * its idmapped rootfs. */
+static void lifecycle(enum rt rt)
+{
+        const char *log = e2e_strf("%s/%s.log", e2e_work_dir(), rt_label(rt));
+        const char *id = e2e_strf("life-%d", getpid());
+        const char *bundle = write_bundle(&(struct wrun){
+                .rt = rt, .rootfs = e2e_make_disk_rootfs(), .args = E2E_ARGV("sleep", "60"),
+        }, id);
+        bool crun = rt == CRUN_1_8 || rt == CRUN_1_27;
+
+        expect_same_answer(rt, log, E2E_ARGV("--version"));
+        expect_same_answer(rt, log, E2E_ARGV("features"));
+        e2e_expect_ok(cmd(rt, false, log, E2E_ARGV("create", "--bundle", bundle, id)));
+        struct e2e_result *s = cmd(rt, false, log, E2E_ARGV("state", id));
+        cr_assert(s->status == 0 && strstr(s->out, "\"created\""), "%s", e2e_describe(s));
+        expect_same_answer(rt, log, E2E_ARGV("state", id));
+        e2e_expect_ok(cmd(rt, false, log, E2E_ARGV("start", id)));
+        s = cmd(rt, false, log, E2E_ARGV("state", id));
+        cr_assert(s->status == 0 && strstr(s->out, "\"running\""), "%s", e2e_describe(s));
+        e2e_expect_out(cmd(rt, false, log, E2E_ARGV("exec", id, "sh", "-c", "stat -c %u /; echo 'a  b'")),
+                       "0\na  b\n");
+        expect_same_answer(rt, log, E2E_ARGV("ps", id));
+        if (crun) {     /* crun has no events: the same refusal either way */
+                expect_same_answer(rt, log, E2E_ARGV("events", "--stats", id));
+        } else {
+                struct e2e_result *ev = cmd(rt, false, log, E2E_ARGV("events", "--stats", id));
+                cr_assert(ev->status == 0 && ev->out[0] == '{', "%s", e2e_describe(ev));
+        }
+        expect_same_answer(rt, log, E2E_ARGV("--systemd-cgroup", "list", "-q"));
+        e2e_expect_ok(cmd(rt, false, log, E2E_ARGV("kill", id, "KILL")));
+        wait_stopped(rt, log, id);
+        e2e_expect_ok(cmd(rt, false, log, E2E_ARGV("delete", id)));
+        struct e2e_result *gone = cmd(rt, false, log, E2E_ARGV("state", id));
+        cr_assert_neq(gone->status, 0, "%s", e2e_describe(gone));
+        /* --log and --log-format reached the runtime: its JSON error for the
+         * deleted container is there (runc leaves the id out) */
+        const char *logged = e2e_read_file(log);
+        cr_assert(logged[0] == '{' && (strstr(logged, id) || strstr(logged, "does not exist")),
+                  "%s", logged);
+}
+
+E2E_TEST(wrapper_passthrough, lifecycle_commands_and_global_flags_reach_runc_1_1)
+{
+        lifecycle(RUNC_1_1);
+}
+
+E2E_TEST(wrapper_passthrough, lifecycle_commands_and_global_flags_reach_runc_1_3)
+{
+        lifecycle(RUNC_1_3);
+}
+
+E2E_TEST(wrapper_passthrough, lifecycle_commands_and_global_flags_reach_crun_1_8)
+{
+        lifecycle(CRUN_1_8);
+}
+
+E2E_TEST(wrapper_passthrough, lifecycle_commands_and_global_flags_reach_crun_1_27)
+{
+        lifecycle(CRUN_1_27);
+}
