@@ -723,3 +723,101 @@ E2E_TEST(wrapper_passthrough, lifecycle_commands_and_global_flags_reach_crun_1_2
 {
         lifecycle(CRUN_1_27);
 }
+
+/* ---- which runtime is the real one ------------------------------------------------ */
+
+static const char *first_line(const char *s)
+{
+        return e2e_strf("%.*s", (int)strcspn(s, "\n"), s);
+}
+
+/* `--version` through a wrapper run as `argv0` (a link to it), in `env`. */
+static struct e2e_result *version_via(const char *argv0, const char *const *env)
+{
+        size_t n = 0;
+        while (env[n])
+                n++;
+        const char **argv = calloc(n + 5, sizeof(*argv));
+        cr_assert_not_null(argv);
+        argv[0] = "env";
+        argv[1] = "-i";
+        memcpy(argv + 2, env, n * sizeof(*argv));
+        argv[n + 2] = argv0;
+        argv[n + 3] = "--version";
+        struct e2e_result *r = e2e_run(argv);
+        free(argv);
+        return r;
+}
+
+static const char *link_to_wrapper(const char *dir, const char *name)
+{
+        const char *path = e2e_strf("%s/%s", dir, name);
+        e2e_mkdirs(dir, 0755);
+        cr_assert_eq(symlink(WRAPPER_BIN, path), 0, "symlink `%s`: %s", path, strerror(errno));
+        return path;
+}
+
+E2E_TEST(wrapper_runtime, env_name_config_file_and_default_choose_the_runtime_in_that_order)
+{
+        const char *dir = e2e_strf("%s/bin", e2e_work_dir());
+        const char *plain = link_to_wrapper(dir, "oci-idmap-runtime");
+        const char *named = link_to_wrapper(dir, "oci-idmap-runtime-crun");
+        const char *conf = e2e_strf("%s/wrapper.conf", e2e_work_dir());
+        const char *no_conf = e2e_strf("OCI_IDMAP_RUNTIME_CONFIG=%s/none.conf", e2e_work_dir());
+        const char *path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        const char *runc = first_line(e2e_run(E2E_ARGV("runc", "--version"))->out);
+        const char *crun = first_line(e2e_run(E2E_ARGV("crun", "--version"))->out);
+        const char *runc13 = first_line(e2e_run(E2E_ARGV(rt_path(RUNC_1_3), "--version"))->out);
+        e2e_write_file(conf, "# test\nruntime = crun\n");
+        const char *with_conf = e2e_strf("OCI_IDMAP_RUNTIME_CONFIG=%s", conf);
+
+        /* the default: runc from PATH */
+        e2e_expect_out_prefix(version_via(plain, E2E_ARGV(path, no_conf)), runc);
+        /* the config file over the default */
+        e2e_expect_out_prefix(version_via(plain, E2E_ARGV(path, with_conf)), crun);
+        /* the name over the config file */
+        e2e_expect_out_prefix(version_via(named, E2E_ARGV(path, no_conf)), crun);
+        e2e_write_file(conf, "runtime = runc\n");
+        e2e_expect_out_prefix(version_via(named, E2E_ARGV(path, with_conf)), crun);
+        /* the variable over everything, as a name or a path */
+        e2e_expect_out_prefix(version_via(named, E2E_ARGV(path, with_conf, "OCI_IDMAP_RUNTIME=runc")),
+                              runc);
+        e2e_expect_out_prefix(version_via(named, E2E_ARGV(path, e2e_strf("OCI_IDMAP_RUNTIME=%s",
+                                                                         rt_path(RUNC_1_3)))),
+                              runc13);
+}
+
+E2E_TEST(wrapper_runtime, a_link_named_runc_ahead_in_path_is_skipped_not_recursed_into)
+{
+        const char *dir = e2e_strf("%s/shadow", e2e_work_dir());
+        const char *as_runc = link_to_wrapper(dir, "runc");
+        const char *no_conf = e2e_strf("OCI_IDMAP_RUNTIME_CONFIG=%s/none.conf", e2e_work_dir());
+        const char *runc = first_line(e2e_run(E2E_ARGV("runc", "--version"))->out);
+
+        e2e_expect_out_prefix(version_via(as_runc, E2E_ARGV(e2e_strf("PATH=%s:/usr/sbin:/usr/bin", dir),
+                                                            no_conf)),
+                              runc);
+        /* with only the wrapper by that name in PATH: one line, no loop */
+        struct e2e_result *r = version_via(as_runc, E2E_ARGV(e2e_strf("PATH=%s", dir), no_conf));
+        expect_wrapper_line(r, "runtime `runc` (from the default) not found in PATH "
+                               "(only this wrapper goes by that name there)");
+}
+
+E2E_TEST(wrapper_runtime, the_wrapper_named_as_its_own_runtime_is_refused)
+{
+        struct e2e_result *r = version_via(WRAPPER_BIN, E2E_ARGV(e2e_strf("OCI_IDMAP_RUNTIME=%s",
+                                                                          WRAPPER_BIN)));
+        expect_wrapper_line(r, e2e_strf("runtime `%s` (from $OCI_IDMAP_RUNTIME) is this wrapper itself",
+                                        WRAPPER_BIN));
+        r = version_via(WRAPPER_BIN, E2E_ARGV("OCI_IDMAP_RUNTIME=/nonexistent/runc"));
+        expect_wrapper_line(r, "runtime `/nonexistent/runc` (from $OCI_IDMAP_RUNTIME): No such file");
+}
+
+E2E_TEST(wrapper_runtime, a_bad_config_file_is_named_with_its_line)
+{
+        const char *conf = e2e_strf("%s/bad.conf", e2e_work_dir());
+        e2e_write_file(conf, "runtime = runc\nruntime_path = /x\n");
+        struct e2e_result *r = version_via(WRAPPER_BIN, E2E_ARGV(e2e_strf("OCI_IDMAP_RUNTIME_CONFIG=%s",
+                                                                          conf)));
+        expect_wrapper_line(r, e2e_strf("%s:2: unknown key \"runtime_path\"", conf));
+}
