@@ -37,7 +37,10 @@ static const char *rt_path(enum rt rt)
 {
         if (rt == RUNC_1_1 || rt == CRUN_1_8) {
                 const char *name = rt == RUNC_1_1 ? "runc" : "crun";
-                struct e2e_result *r = e2e_run(E2E_SH(e2e_strf("command -v %s", name)));
+                /* the system's PATH, whatever a test put in front of it */
+                struct e2e_result *r = e2e_run(E2E_SH(e2e_strf(
+                        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; "
+                        "command -v %s", name)));
                 cr_assert(r->status == 0 && r->out[0] == '/',
                           "%s is not installed (.ci/setup-host installs it): %s", name,
                           e2e_describe(r));
@@ -820,4 +823,198 @@ E2E_TEST(wrapper_runtime, a_bad_config_file_is_named_with_its_line)
         struct e2e_result *r = version_via(WRAPPER_BIN, E2E_ARGV(e2e_strf("OCI_IDMAP_RUNTIME_CONFIG=%s",
                                                                           conf)));
         expect_wrapper_line(r, e2e_strf("%s:2: unknown key \"runtime_path\"", conf));
+}
+
+/* ---- under podman ------------------------------------------------------------------- */
+
+/* podman hands the runtime almost no environment: conmon (which runs
+ * `create`) passes on only what containers.conf's conmon_env_vars names, and
+ * podman runs start, state, kill and delete itself with PATH and
+ * XDG_RUNTIME_DIR alone.  OCI_IDMAP_RUNTIME cannot reach the wrapper there,
+ * so it goes by its name (docs/wrapper.md): linked as
+ * oci-idmap-runtime-<name>, it runs <name> from PATH.  Here PATH (podman's
+ * and conmon's) starts with a directory where <name> is a shim that records
+ * each call and execs the real runtime, so that the test knows which runtime
+ * the wrapper ran.  Returns the wrapper's link; *record the shim's file. */
+static const char *podman_setup(enum rt rt, const char **record)
+{
+        const char *work = e2e_work_dir();
+        const char *dir = e2e_strf("%s/rt-bin", work), *conf = e2e_strf("%s/containers.conf", work);
+        const char *name = rt == RUNC_1_1 || rt == RUNC_1_3 ? "runc" : "crun";
+        const char *shim = e2e_strf("%s/%s", dir, name);
+        const char *path = e2e_strf("PATH=%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                    dir);
+        char *text = e2e_read_file("/usr/share/containers/containers.conf");
+        char *engine = strstr(text, "\n[engine]\n");
+
+        *record = e2e_strf("%s/shim.log", work);
+        e2e_mkdirs(dir, 0755);
+        e2e_write_file(shim, e2e_strf("#!/bin/sh\necho \"$*\" >> %s\nexec %s \"$@\"\n", *record,
+                                      rt_path(rt)));
+        cr_assert_eq(chmod(shim, 0755), 0);
+        cr_assert_not_null(engine, "no [engine] table in /usr/share/containers/containers.conf");
+        engine += strlen("\n[engine]\n");
+        e2e_write_file(conf, e2e_strf("%.*sconmon_env_vars = [\"%s\"]\n%s", (int)(engine - text),
+                                      text, path, engine));
+        cr_assert_eq(setenv("CONTAINERS_CONF", conf, 1), 0);
+        cr_assert_eq(putenv((char *)path), 0);
+        cr_assert_eq(unsetenv("OCI_IDMAP_RUNTIME"), 0);
+        cr_assert_eq(setenv("OCI_IDMAP_RUNTIME_CONFIG", e2e_strf("%s/none.conf", work), 1), 0);
+        e2e_write_file(*record, "");
+        const char *link = e2e_strf("%s/oci-idmap-runtime-%s", dir, name);
+        if (access(link, F_OK) != 0)
+                cr_assert_eq(symlink(WRAPPER_BIN, link), 0, "symlink `%s`: %s", link, strerror(errno));
+        return link;
+}
+
+/* podman 4.3.1 with --runtime naming the wrapper (or the real runtime), its
+ * state on the test's tmpfs, no hook (an empty hooks dir).  Through the
+ * wrapper, asserts that it ran the real runtime for the container. */
+static struct e2e_result *podman(enum rt rt, bool direct, const char *const *flags,
+                                 const char *rootfs, const char *const *sh)
+{
+        const char *work = e2e_work_dir();
+        const char *hooks = e2e_strf("%s/hooks.d-none", work), *record;
+        const char *wrapper = podman_setup(rt, &record);
+        const char *fixed[] = {
+                "podman", "--root", e2e_strf("%s/podman/root", work),
+                "--runroot", e2e_strf("%s/podman/runroot", work),
+                "--tmpdir", e2e_strf("%s/podman/tmp", work),
+                "--network-config-dir", e2e_strf("%s/podman/networks", work),
+                "--cgroup-manager=cgroupfs", "--events-backend=file", "--hooks-dir", hooks,
+                "--runtime", direct ? rt_path(rt) : wrapper,
+                "run", "--rm", "--network", "none",
+                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                "--cgroup-parent", e2e_strf("/oci-idmap-e2e-%d", getpid()),
+                E2E_USERNS_FLAGS,
+        };
+        size_t nf = sizeof(fixed) / sizeof(fixed[0]), nfl = 0, nc = 0;
+        while (flags && flags[nfl])
+                nfl++;
+        while (sh[nc])
+                nc++;
+        const char **argv = calloc(nf + nfl + nc + 3, sizeof(*argv));
+        cr_assert_not_null(argv);
+        memcpy(argv, fixed, sizeof(fixed));
+        memcpy(argv + nf, flags, nfl * sizeof(*argv));
+        argv[nf + nfl] = "--rootfs";    /* the first word after it is the command */
+        argv[nf + nfl + 1] = rootfs;
+        memcpy(argv + nf + nfl + 2, sh, nc * sizeof(*argv));
+
+        e2e_mkdirs(hooks, 0755);
+        struct e2e_result *r = e2e_run(argv);
+        free(argv);
+        const char *calls = e2e_read_file(record);
+        if (!direct)
+                cr_assert(strncmp(calls, "create ", 7) == 0 && strstr(calls, "\nstart "),
+                          "the wrapper did not run %s for the container; its calls:\n%s\n%s",
+                          rt_path(rt), calls, e2e_describe(r));
+        return r;
+}
+
+static void podman_rootfs_is_owned_by_0(enum rt rt)
+{
+        const char *before = e2e_host_mounts();
+        const char *rootfs = e2e_make_disk_rootfs();
+        struct e2e_result *r = podman(rt, false, NULL, rootfs,
+                                      E2E_SH("stat -c %u / /etc/passwd; touch /made-inside && "
+                                             "stat -c %u /made-inside"));
+        e2e_expect_out(r, "0\n0\n0\n");
+        e2e_expect_owner(rootfs, "made-inside", 0);
+        e2e_expect_host_mounts(before);
+}
+
+E2E_TEST(wrapper_podman, rootfs_shows_owner_0_and_writes_land_as_0_runc_1_1)
+{
+        podman_rootfs_is_owned_by_0(RUNC_1_1);
+}
+
+E2E_TEST(wrapper_podman, rootfs_shows_owner_0_and_writes_land_as_0_runc_1_3)
+{
+        podman_rootfs_is_owned_by_0(RUNC_1_3);
+}
+
+E2E_TEST(wrapper_podman, rootfs_shows_owner_0_and_writes_land_as_0_crun_1_8)
+{
+        podman_rootfs_is_owned_by_0(CRUN_1_8);
+}
+
+E2E_TEST(wrapper_podman, rootfs_shows_owner_0_and_writes_land_as_0_crun_1_27)
+{
+        podman_rootfs_is_owned_by_0(CRUN_1_27);
+}
+
+/* --read-only and a :ro volume: the container's mount table through the
+ * wrapper has everything it has without it, its root idmapped; the writes
+ * are refused. */
+static void podman_view_is_kept(enum rt rt)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+        const char *rovol = e2e_make_volume("rovol");
+        const char *const *flags = E2E_ARGV("--read-only", "-v", e2e_strf("%s:/rovol:ro", rovol));
+        const char *const *show = E2E_ARGV("cat", "/proc/self/mountinfo");
+
+        struct e2e_result *without = podman(rt, true, flags, rootfs, show);
+        struct e2e_result *with = podman(rt, false, flags, rootfs, show);
+        e2e_expect_same_view_with_idmapped_root(without, with);
+
+        struct e2e_result *w = podman(rt, false, flags, rootfs,
+                                      E2E_SH("stat -c %u /; touch /x; touch /rovol/x; "
+                                             "cat /proc/keys | wc -c"));
+        cr_assert_str_eq(w->out, "0\n0\n", "%s", e2e_describe(w));
+        e2e_expect_err_has(w, "touch: /x: Read-only file system");
+        e2e_expect_err_has(w, "/rovol/x: Read-only file system");
+        e2e_expect_absent(rootfs, "x");
+        e2e_expect_absent(rovol, "x");
+}
+
+E2E_TEST(wrapper_podman, read_only_root_ro_volume_and_masks_are_kept_runc_1_1)
+{
+        podman_view_is_kept(RUNC_1_1);
+}
+
+E2E_TEST(wrapper_podman, read_only_root_ro_volume_and_masks_are_kept_runc_1_3)
+{
+        podman_view_is_kept(RUNC_1_3);
+}
+
+E2E_TEST(wrapper_podman, read_only_root_ro_volume_and_masks_are_kept_crun_1_8)
+{
+        podman_view_is_kept(CRUN_1_8);
+}
+
+E2E_TEST(wrapper_podman, read_only_root_ro_volume_and_masks_are_kept_crun_1_27)
+{
+        podman_view_is_kept(CRUN_1_27);
+}
+
+/* The set-up docs/wrapper.md recommends for podman: the wrapper linked as
+ * oci-idmap-runtime-crun names its runtime, no variable needed anywhere. */
+E2E_TEST(wrapper_podman, wrapper_named_oci_idmap_runtime_crun_runs_crun_without_any_variable)
+{
+        const char *dir = e2e_strf("%s/bin", e2e_work_dir());
+        const char *named = link_to_wrapper(dir, "oci-idmap-runtime-crun");
+        const char *rootfs = e2e_make_disk_rootfs();
+        const char *work = e2e_work_dir();
+
+        cr_assert_eq(unsetenv("OCI_IDMAP_RUNTIME"), 0);
+        cr_assert_eq(unsetenv("CONTAINERS_CONF"), 0);
+        cr_assert_eq(setenv("OCI_IDMAP_RUNTIME_CONFIG", e2e_strf("%s/none.conf", work), 1), 0);
+        e2e_mkdirs(e2e_strf("%s/hooks.d-none", work), 0755);
+        struct e2e_result *r = e2e_run(E2E_ARGV(
+                "podman", "--root", e2e_strf("%s/podman/root", work),
+                "--runroot", e2e_strf("%s/podman/runroot", work),
+                "--tmpdir", e2e_strf("%s/podman/tmp", work),
+                "--network-config-dir", e2e_strf("%s/podman/networks", work),
+                "--cgroup-manager=cgroupfs", "--events-backend=file",
+                "--hooks-dir", e2e_strf("%s/hooks.d-none", work), "--runtime", named,
+                "run", "--rm", "--network", "none",
+                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                "--cgroup-parent", e2e_strf("/oci-idmap-e2e-%d", getpid()), E2E_USERNS_FLAGS,
+                "--rootfs", rootfs, "sh", "-c", "stat -c %u /; touch /made-inside"));
+        e2e_expect_out(r, "0\n");
+        e2e_expect_owner(rootfs, "made-inside", 0);
+        /* crun kept its state under /run/crun (this test's tmpfs); runc never ran */
+        cr_assert_eq(access("/run/crun", F_OK), 0, "crun did not run: %s", e2e_describe(r));
+        cr_assert_neq(access("/run/runc", F_OK), 0, "runc ran: %s", e2e_describe(r));
 }
