@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -254,6 +255,19 @@ static int plan_volume(struct job *j, size_t i, bool runtime_idmaps, struct err 
         return 0;
 }
 
+/* Drops every target under auto (the container starts as without the
+ * wrapper); refuses when one was asked for explicitly. */
+static int cannot_help(struct job *j, const char *why, struct err *e)
+{
+        for (size_t i = 0; i < j->n; i++)
+                if (j->t[i].asked)
+                        return err_set(e, EPERM, "%s: cannot be idmapped by the wrapper: %s",
+                                       j->t[i].what, why);
+        for (; j->n > 0; j->n--)
+                free(j->t[j->n - 1].path);
+        return 0;
+}
+
 /* Fills j->t: the rootfs when the activation asks for it, each bind volume
  * that asks for an idmap the runtime will not make. */
 static int job_plan(struct job *j, const char *runtime, struct err *e)
@@ -284,17 +298,9 @@ static int job_plan(struct job *j, const char *runtime, struct err *e)
                 r = plan_volume(j, i, runtime_idmaps, e);
         if (r < 0 || j->n == 0)
                 return r;
-        if (j->shared_propagation || asks_shared(c)) {
-                for (size_t i = 0; i < j->n; i++)
-                        if (j->t[i].asked)
-                                return err_set(e, EINVAL, "%s: cannot be idmapped by the wrapper: "
-                                               "config.json asks for shared mount propagation, "
-                                               "which its private mount namespace would cut off",
-                                               j->t[i].what);
-                /* auto only: hand through untouched */
-                for (; j->n > 0; j->n--)
-                        free(j->t[j->n - 1].path);
-        }
+        if (j->shared_propagation || asks_shared(c))
+                return cannot_help(j, "config.json asks for shared mount propagation, which its "
+                                   "private mount namespace would cut off", e);
         return 0;
 }
 
@@ -385,6 +391,27 @@ static int job_apply(const struct job *j, struct err *e)
         return 0;
 }
 
+/* An idmapped mount needs CAP_SYS_ADMIN in the user namespace that owns the
+ * filesystem, the initial one for every disk filesystem: a wrapper run by a
+ * rootless engine, inside a user namespace of its own, cannot make one.
+ * NS_GET_PARENT cannot tell: it fails with EPERM in the initial namespace
+ * and in a child alike (the parent is outside the caller's).  Only the
+ * initial namespace maps every id to itself in one range (runc's
+ * RunningInUserNS() reads uid_map the same way). */
+static bool in_initial_userns(void)
+{
+        _cleanup_close_ int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+        _cleanup_free_ char *buf = NULL;
+        unsigned long inside, outside, count;
+        size_t len;
+        int end = 0;
+
+        if (fd < 0 || read_input_fd(fd, 16 * 1024, &buf, &len) < 0)
+                return false;
+        return sscanf(buf, " %lu %lu %lu %n", &inside, &outside, &count, &end) == 3 &&
+               (size_t)end == len && inside == 0 && outside == 0 && count == 4294967295ul;
+}
+
 int wrap_prepare(const struct wrap_args *a, const char *runtime, struct err *e)
 {
         _cleanup_(job_free) struct job j = { 0 };
@@ -394,6 +421,9 @@ int wrap_prepare(const struct wrap_args *a, const char *runtime, struct err *e)
         if (r != 0)
                 return r < 0 ? r : 0;
         r = job_plan(&j, runtime, e);
+        if (r >= 0 && j.n > 0 && !in_initial_userns())
+                r = cannot_help(&j, "it runs in a user namespace (rootless?), and idmapped mounts "
+                                "need CAP_SYS_ADMIN in the initial one", e);
         if (r < 0 || j.n == 0)
                 return r;
         r = enter_private_ns(e);

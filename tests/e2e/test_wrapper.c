@@ -1018,3 +1018,68 @@ E2E_TEST(wrapper_podman, wrapper_named_oci_idmap_runtime_crun_runs_crun_without_
         cr_assert_eq(access("/run/crun", F_OK), 0, "crun did not run: %s", e2e_describe(r));
         cr_assert_neq(access("/run/runc", F_OK), 0, "runc ran: %s", e2e_describe(r));
 }
+
+/* ---- shared propagation: the wrapper's namespace would cut it off --------------- */
+
+static const char *const rshared_opts[] = { "rbind", "rw", "rshared", NULL };
+
+/* Under auto, a container that wants its mounts to propagate to the host
+ * is handed through untouched. */
+E2E_TEST(wrapper, rshared_volume_under_auto_is_handed_through_untouched_runc_1_3)
+{
+        const char *vol = e2e_make_volume("vol");
+        const struct bundle_mount m = { "/vol", "bind", vol, rshared_opts };
+        struct e2e_result *r = wrun(&(struct wrun){
+                .rt = RUNC_1_3, .rootfs = e2e_make_disk_rootfs(), .mounts = &m, .n_mounts = 1,
+                .args = E2E_SH("stat -c %u /; grep -c idmapped /proc/self/mountinfo"),
+        });
+        cr_assert_str_eq(r->out, "65534\n0\n", "%s", e2e_describe(r));
+        cr_assert_null(strstr(r->err, "oci-idmap-runtime"), "%s", e2e_describe(r));
+}
+
+/* Asked for explicitly, it is refused with the reason. */
+E2E_TEST(wrapper, rshared_volume_with_the_rootfs_asked_for_is_refused_runc_1_3)
+{
+        const char *before = e2e_host_mounts();
+        const char *vol = e2e_make_volume("vol");
+        const struct bundle_mount m = { "/vol", "bind", vol, rshared_opts };
+        struct e2e_result *r = wrun(&(struct wrun){
+                .rt = RUNC_1_3, .rootfs = e2e_make_disk_rootfs(), .mounts = &m, .n_mounts = 1,
+                .annotations = E2E_ARGV("io.github.oci-idmap-hook.rootfs", "true"),
+                .args = E2E_SH("echo started"),
+        });
+        expect_wrapper_line(r, "rootfs: cannot be idmapped by the wrapper: config.json asks for "
+                               "shared mount propagation");
+        expect_nothing_left(RUNC_1_3, before);
+}
+
+/* ---- rootless: no idmapped mount can be made there ------------------------------- */
+
+/* Run inside a user namespace of its own (as a rootless engine runs it),
+ * the wrapper hands a container that wants an idmap through untouched under
+ * auto, and refuses one that asks for it. */
+E2E_TEST(wrapper, in_a_user_namespace_auto_is_handed_through_and_true_is_refused)
+{
+        const char *fake = recording_runtime(), *rootfs = e2e_make_disk_rootfs();
+        const char *id = e2e_strf("rl-%d", getpid());
+        const char *bundle = write_bundle(&(struct wrun){
+                .rt = RUNC_1_3, .rootfs = rootfs, .args = E2E_SH("true"),
+        }, id);
+        cr_assert_eq(setenv("OCI_IDMAP_RUNTIME", fake, 1), 0);
+
+        struct e2e_result *r = e2e_run(E2E_ARGV("unshare", "--user", "--map-root-user", WRAPPER_BIN,
+                                                "create", "--bundle", bundle, id));
+        e2e_expect_ok(r);
+        cr_assert_not_null(strstr(r->out, "arg=[create]"), "%s", e2e_describe(r));
+        cr_assert_str_eq(r->err, "", "%s", e2e_describe(r));
+
+        const char *id2 = e2e_strf("rl2-%d", getpid());
+        const char *asked = write_bundle(&(struct wrun){
+                .rt = RUNC_1_3, .rootfs = rootfs, .args = E2E_SH("true"),
+                .annotations = E2E_ARGV("io.github.oci-idmap-hook.rootfs", "true"),
+        }, id2);
+        r = e2e_run(E2E_ARGV("unshare", "--user", "--map-root-user", WRAPPER_BIN, "create",
+                             "--bundle", asked, id2));
+        expect_wrapper_line(r, "rootfs: cannot be idmapped by the wrapper: it runs in a user "
+                               "namespace (rootless?)");
+}
