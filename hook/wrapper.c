@@ -65,20 +65,39 @@ static void job_free(struct job *j)
                 oci_config_free(&j->config);
 }
 
-/* Read leniently (repeated keys kept, as Go's reader takes them): whether
- * the container asks for a user namespace with uid mappings, and whether
- * anything asks for shared propagation, which a slave namespace would cut
- * off from the host. */
-static bool lenient_probe(const char *buf, size_t len, bool *shared)
+/* What a lenient read of config.json (repeated keys kept, as Go's reader
+ * takes them) says, before the strict parse. */
+struct probe {
+        bool userns;    /* a user namespace with uid mappings */
+        bool shared;    /* rootfsPropagation (r)shared: a slave namespace would cut it off */
+        bool asked;     /* the annotation true, or a mount asking for an idmap */
+};
+
+static bool mount_asks_idmap(const struct json *m)
+{
+        const struct json *opts = json_get(m, "options");
+
+        if (json_get(m, "uidMappings") || json_get(m, "gidMappings"))
+                return true;
+        if (opts && opts->type == JSON_ARRAY)
+                json_for_each(o, opts)
+                        if (o->type == JSON_STRING && (strncmp(o->s, "idmap", 5) == 0 ||
+                                                       strncmp(o->s, "ridmap", 6) == 0))
+                                return true;
+        return false;
+}
+
+static void lenient_probe(const char *buf, size_t len, struct probe *p)
 {
         _cleanup_(json_doc_freep) struct json_doc *doc = NULL;
-        const struct json *linux_, *ns, *maps, *prop;
+        const struct json *root, *linux_, *ns, *maps, *prop, *ann, *mounts;
         struct err e = { 0 };
-        bool userns = false;
 
+        *p = (struct probe){ 0 };
         if (json_parse_flags(buf, len, "config.json", JSON_ALLOW_DUPLICATES, &doc, &e) < 0)
-                return false;   /* not JSON: the runtime refuses it itself */
-        linux_ = json_get(json_doc_root(doc), "linux");
+                return;         /* not JSON: the runtime refuses it itself */
+        root = json_doc_root(doc);
+        linux_ = json_get(root, "linux");
         ns = linux_ ? json_get(linux_, "namespaces") : NULL;
         maps = linux_ ? json_get(linux_, "uidMappings") : NULL;
         prop = linux_ ? json_get(linux_, "rootfsPropagation") : NULL;
@@ -86,11 +105,29 @@ static bool lenient_probe(const char *buf, size_t len, bool *shared)
                 json_for_each(n, ns) {
                         const struct json *type = json_get(n, "type");
 
-                        userns |= type && type->type == JSON_STRING && strcmp(type->s, "user") == 0;
+                        p->userns |= type && type->type == JSON_STRING && strcmp(type->s, "user") == 0;
                 }
-        *shared = prop && prop->type == JSON_STRING &&
-                  (strcmp(prop->s, "shared") == 0 || strcmp(prop->s, "rshared") == 0);
-        return userns && maps && maps->type == JSON_ARRAY && maps->len > 0;
+        p->userns &= maps && maps->type == JSON_ARRAY && maps->len > 0;
+        p->shared = prop && prop->type == JSON_STRING &&
+                    (strcmp(prop->s, "shared") == 0 || strcmp(prop->s, "rshared") == 0);
+        ann = json_get(root, "annotations");
+        ann = ann ? json_get(ann, WRAP_ANNOTATION_ROOTFS) : NULL;
+        p->asked = ann && ann->type == JSON_STRING && strcmp(ann->s, "auto") != 0 &&
+                   strcmp(ann->s, "false") != 0;
+        mounts = json_get(root, "mounts");
+        if (mounts && mounts->type == JSON_ARRAY)
+                json_for_each(m, mounts)
+                        p->asked |= mount_asks_idmap(m);
+}
+
+/* config.json refused by the strict parser: the wrapper's business when
+ * something was asked for, or when the container's own mappings are bad
+ * (the runtime could not use them either).  Otherwise, say for a key given
+ * twice, which Go's reader takes, it is the runtime's to judge, and the
+ * container is handed through untouched. */
+static bool refusal_matters(const struct probe *p, const struct err *e)
+{
+        return p->asked || strstr(e->msg, ": linux.uidMappings") || strstr(e->msg, ": linux.gidMappings");
 }
 
 /* Returns 1 when the container is none of the wrapper's business (no user
@@ -100,6 +137,7 @@ static int job_load(const struct wrap_args *a, struct job *j, struct err *e)
 {
         _cleanup_free_ char *bundle = NULL, *path = NULL, *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
+        struct probe p;
         size_t len;
         int r;
 
@@ -120,11 +158,13 @@ static int job_load(const struct wrap_args *a, struct job *j, struct err *e)
         if (r < 0)
                 return r == -EFBIG ? err_set(e, EFBIG, "`%s`: larger than %d bytes", path, OCI_CONFIG_MAX)
                                    : err_sys(e, -r, "read `%s`", path);
-        if (!lenient_probe(buf, len, &j->shared_propagation))
+        lenient_probe(buf, len, &p);
+        if (!p.userns)
                 return 1;
+        j->shared_propagation = p.shared;
         r = oci_config_parse(buf, len, bundle, path, &j->config, e);
         if (r < 0)
-                return r;
+                return refusal_matters(&p, e) ? r : 1;
         j->loaded = true;
         j->bundle = TAKE_PTR(bundle);
         return 0;

@@ -1083,3 +1083,41 @@ E2E_TEST(wrapper, in_a_user_namespace_auto_is_handed_through_and_true_is_refused
         expect_wrapper_line(r, "rootfs: cannot be idmapped by the wrapper: it runs in a user "
                                "namespace (rootless?)");
 }
+
+/* ---- config.json the project's parser is stricter about than the runtime --------- */
+
+/* A key given twice: Go's reader (runc) takes the last one; the project's
+ * strict parser refuses it.  With nothing asked for explicitly, that is the
+ * runtime's to judge: handed through untouched.  With the rootfs asked
+ * for, the wrapper cannot do it and says why. */
+static const char *bundle_with_repeated_key(const char *id, const char *const *annotations,
+                                            const char *rootfs)
+{
+        const char *bundle = write_bundle(&(struct wrun){
+                .rt = RUNC_1_3, .rootfs = rootfs, .args = E2E_SH("true"),
+                .annotations = annotations,
+        }, id);
+        const char *config = e2e_strf("%s/config.json", bundle);
+        char *text = e2e_read_file(config);
+        char *brace = strchr(text, '{');
+        cr_assert_not_null(brace, "%s", text);
+        e2e_write_file(config, e2e_strf("{\"hostname\": \"first\", %s", brace + 1));
+        return bundle;
+}
+
+E2E_TEST(wrapper, repeated_key_is_left_to_the_runtime_unless_something_was_asked)
+{
+        const char *fake = recording_runtime(), *rootfs = e2e_make_disk_rootfs();
+        cr_assert_eq(setenv("OCI_IDMAP_RUNTIME", fake, 1), 0);
+
+        const char *plain = bundle_with_repeated_key("dup1", NULL, rootfs);
+        struct e2e_result *r = e2e_run(E2E_ARGV(WRAPPER_BIN, "create", "--bundle", plain, "dup1"));
+        e2e_expect_ok(r);
+        cr_assert_not_null(strstr(r->out, "arg=[create]"), "%s", e2e_describe(r));
+        cr_assert_str_eq(r->err, "", "%s", e2e_describe(r));
+
+        const char *asked = bundle_with_repeated_key(
+                "dup2", E2E_ARGV("io.github.oci-idmap-hook.rootfs", "true"), rootfs);
+        r = e2e_run(E2E_ARGV(WRAPPER_BIN, "create", "--bundle", asked, "dup2"));
+        expect_wrapper_line(r, "hostname");
+}
