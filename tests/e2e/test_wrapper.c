@@ -4,7 +4,8 @@
  * The wrapper is named as the runtime (the binary the test runs, or
  * podman's --runtime); OCI_IDMAP_RUNTIME names the real one.  runc 1.3.6
  * and crun 1.27.1 come from $OIH_RUNTIMES_DIR (CI sets it to
- * ../shared/runtimes); a test that needs them fails when it is unset.
+ * ../shared/runtimes, relative to the repository); a test that needs them
+ * fails when it is unset.
  *
  * What must hold: a user-namespaced container on a root-owned rootfs sees
  * `/` owned by 0 and its writes land as 0 on disk; its mount table has every
@@ -50,6 +51,9 @@ static const char *rt_path(enum rt rt)
         const char *dir = getenv("OIH_RUNTIMES_DIR");
         cr_assert(dir && *dir, "OIH_RUNTIMES_DIR is not set: it names the directory holding "
                                "runc-1.3.6 and crun-1.27.1 (CI sets it to ../shared/runtimes)");
+        /* CI gives it relative to the repository (../shared/runtimes) */
+        if (dir[0] != '/')
+                dir = e2e_strf("%s/%s", SOURCE_DIR, dir);
         const char *path = e2e_strf("%s/%s", dir, rt_label(rt));
         cr_assert_eq(access(path, X_OK), 0, "%s: %s (OIH_RUNTIMES_DIR=%s)", path, strerror(errno),
                      dir);
