@@ -44,6 +44,7 @@ struct target {
         bool recursive;                 /* ridmap */
         bool asked;                     /* explicitly: failing is an error */
         bool own_mapping;               /* not the container's: a user namespace of its own */
+        int tree;                       /* the detached idmapped clone, or -EBADF */
 };
 
 struct job {
@@ -57,8 +58,11 @@ struct job {
 
 static void job_free(struct job *j)
 {
-        for (size_t i = 0; i < j->n; i++)
+        for (size_t i = 0; i < j->n; i++) {
                 free(j->t[i].path);
+                if (j->t[i].tree >= 0)
+                        close(j->t[i].tree);
+        }
         free(j->t);
         free(j->bundle);
         if (j->loaded)
@@ -211,7 +215,7 @@ static struct target *add_target(struct job *j, const char *path, struct err *e)
                 return NULL;
         j->t = t;
         t = &j->t[j->n];
-        *t = (struct target){ .path = strdup(path) };
+        *t = (struct target){ .path = strdup(path), .tree = -EBADF };
         if (!t->path)
                 return NULL;
         j->n++;
@@ -304,7 +308,7 @@ static int cannot_help(struct job *j, const char *why, struct err *e)
                         return err_set(e, EPERM, "%s: cannot be idmapped by the wrapper: %s",
                                        j->t[i].what, why);
         for (; j->n > 0; j->n--)
-                free(j->t[j->n - 1].path);
+                free(j->t[j->n - 1].path);     /* no tree is made before this */
         return 0;
 }
 
@@ -368,9 +372,10 @@ static int idmap_error(const struct target *t, int at, int errnum, struct err *e
         return -errnum;
 }
 
-/* Covers t->path with an idmapped clone of itself.  The path is resolved
- * once: the clone is taken from, and attached onto, the same handle. */
-static int cover(const struct target *t, int userns, struct err *e)
+/* Phase one, in the host's namespace, changing nothing there: a detached
+ * recursive clone of t->path, idmapped (its top, or every mount in it for
+ * ridmap).  Stored in t->tree. */
+static int make_tree(struct target *t, int userns, struct err *e)
 {
         _cleanup_close_ int at = -EBADF, tree = -EBADF;
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (unsigned)userns };
@@ -384,7 +389,22 @@ static int cover(const struct target *t, int userns, struct err *e)
         if (mount_setattr(tree, "", AT_EMPTY_PATH | (t->recursive ? AT_RECURSIVE : 0), &attr,
                           sizeof(attr)) < 0)
                 return idmap_error(t, at, errno, e);
-        if (move_mount(tree, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        t->tree = TAKE_FD(tree);
+        return 0;
+}
+
+/* Phase two, in the wrapper's own namespace: the tree goes on top of the
+ * path it was cloned from.  A detached tree can be attached in any mount
+ * namespace the caller is privileged over; the target must be in the
+ * caller's own, so the path is opened again here, once, and the tree is
+ * attached onto that handle. */
+static int attach_tree(const struct target *t, struct err *e)
+{
+        _cleanup_close_ int at = open(t->path, O_PATH | O_CLOEXEC);
+
+        if (at < 0)
+                return err_sys(e, errno, "%s: open `%s`", t->what, t->path);
+        if (move_mount(t->tree, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return err_sys(e, errno, "%s: move_mount onto `%s`", t->what, t->path);
         return 0;
 }
@@ -402,16 +422,16 @@ static int enter_private_ns(struct err *e)
         return 0;
 }
 
-/* Under auto, a rootfs that cannot be idmapped is left as it is, without a
- * word: the container starts as it would without the wrapper.  What was
- * asked for explicitly fails the command with the reason. */
-static int job_apply(const struct job *j, struct err *e)
+/* Makes each target's tree.  Under auto, a rootfs that cannot be idmapped
+ * is left as it is, without a word; what was asked for explicitly fails
+ * the command with the reason.  Returns how many trees are ready. */
+static int make_trees(struct job *j, struct err *e)
 {
         _cleanup_close_ int container_userns = -EBADF;
-        int r;
+        int r, ready = 0;
 
         for (size_t i = 0; i < j->n; i++) {
-                const struct target *t = &j->t[i];
+                struct target *t = &j->t[i];
                 _cleanup_close_ int own = -EBADF;
                 struct err soft = { 0 };
 
@@ -424,11 +444,27 @@ static int job_apply(const struct job *j, struct err *e)
                         if (container_userns < 0)
                                 return err_prefix(e, "config.json: linux.uidMappings/gidMappings");
                 }
-                r = cover(t, t->own_mapping ? own : container_userns, t->asked ? e : &soft);
+                r = make_tree(t, t->own_mapping ? own : container_userns, t->asked ? e : &soft);
                 if (r < 0 && t->asked)
                         return r;
+                ready += r >= 0;
         }
-        return 0;
+        return ready;
+}
+
+/* Nothing changes anywhere until every tree is made: only then does the
+ * wrapper leave the host's namespace, and only when there is a tree. */
+static int job_apply(struct job *j, struct err *e)
+{
+        int r = make_trees(j, e);
+
+        if (r <= 0)
+                return r;
+        r = enter_private_ns(e);
+        for (size_t i = 0; r >= 0 && i < j->n; i++)
+                if (j->t[i].tree >= 0)
+                        r = attach_tree(&j->t[i], e);
+        return r;
 }
 
 /* An idmapped mount needs CAP_SYS_ADMIN in the user namespace that owns the
@@ -465,9 +501,6 @@ int wrap_prepare(const struct wrap_args *a, const char *runtime, struct err *e)
                 r = cannot_help(&j, "it runs in a user namespace (rootless?), and idmapped mounts "
                                 "need CAP_SYS_ADMIN in the initial one", e);
         if (r < 0 || j.n == 0)
-                return r;
-        r = enter_private_ns(e);
-        if (r < 0)
                 return r;
         return job_apply(&j, e);
 }

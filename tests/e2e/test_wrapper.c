@@ -559,7 +559,8 @@ E2E_TEST(wrapper, config_json_that_is_not_json_is_left_to_the_runtime_runc_1_3)
 /* ---- every command is handed through ------------------------------------------ */
 
 /* A stand-in runtime that prints what it was given: its pid (the wrapper
- * must exec it, not fork it), argv[0], every argument, and its stdin. */
+ * must exec it, not fork it), argv[0], every argument, its stdin, and its
+ * mount namespace (untouched: the caller's). */
 static const char *recording_runtime(void)
 {
         const char *path = e2e_strf("%s/record-runtime", e2e_work_dir());
@@ -567,7 +568,8 @@ static const char *recording_runtime(void)
                              "echo \"pid=$$\"\n"
                              "echo \"argv0=$0\"\n"
                              "for a in \"$@\"; do echo \"arg=[$a]\"; done\n"
-                             "echo \"stdin=$(readlink /proc/$$/fd/0)\"\n");
+                             "echo \"stdin=$(readlink /proc/$$/fd/0)\"\n"
+                             "echo \"mntns=$(readlink /proc/$$/ns/mnt)\"\n");
         cr_assert_eq(chmod(path, 0755), 0);
         return path;
 }
@@ -592,7 +594,9 @@ static void expect_handed_through(const char *const *args)
         char *want = e2e_strf("pid=%d\nargv0=%s\n", (int)p.pid, fake);
         for (size_t i = 0; i < n; i++)
                 want = e2e_strf("%sarg=[%s]\n", want, args[i]);
-        want = e2e_strf("%sstdin=/dev/null\n", want);
+        char ns[64] = "";
+        cr_assert_gt(readlink("/proc/self/ns/mnt", ns, sizeof(ns) - 1), 0);
+        want = e2e_strf("%sstdin=/dev/null\nmntns=%s\n", want, ns);
         e2e_expect_out(r, want);
         cr_assert_str_eq(r->err, "", "%s", e2e_describe(r));
 }
@@ -1124,4 +1128,17 @@ E2E_TEST(wrapper, repeated_key_is_left_to_the_runtime_unless_something_was_asked
                 "dup2", E2E_ARGV("io.github.oci-idmap-hook.rootfs", "true"), rootfs);
         r = e2e_run(E2E_ARGV(WRAPPER_BIN, "create", "--bundle", asked, "dup2"));
         expect_wrapper_line(r, "hostname");
+}
+
+/* Under auto, a rootfs that cannot be idmapped leaves the runtime exactly
+ * where the wrapper was called: the same process, the same mount
+ * namespace, the arguments as given. */
+E2E_TEST(wrapper_passthrough, overlay_rootfs_under_auto_reaches_the_runtime_in_the_callers_namespace)
+{
+        const char *merged = overlay_rootfs();
+        const char *bundle = write_bundle(&(struct wrun){
+                .rt = RUNC_1_3, .rootfs = merged, .args = E2E_SH("true"),
+        }, "ovl");
+        expect_handed_through(E2E_ARGV("--root", "/r", "create", "--bundle", bundle, "ovl"));
+        umount2(merged, MNT_DETACH);
 }
