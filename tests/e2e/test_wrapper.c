@@ -1142,3 +1142,82 @@ E2E_TEST(wrapper_passthrough, overlay_rootfs_under_auto_reaches_the_runtime_in_t
         expect_handed_through(E2E_ARGV("--root", "/r", "create", "--bundle", bundle, "ovl"));
         umount2(merged, MNT_DETACH);
 }
+
+/* The runtime names packaging/containers.conf.d/50-oci-idmap-runtime.conf
+ * registers, merged into this test's containers.conf (CONTAINERS_CONF makes
+ * podman read that file alone, so the drop-in directory cannot be used
+ * here), with the links in this test's directory for /usr/local/bin. */
+static void merge_dropin(const char *link_dir)
+{
+        const char *conf = e2e_strf("%s/containers.conf", e2e_work_dir());
+        char *text = e2e_read_file(conf);
+        char *dropin = e2e_read_file(SOURCE_DIR "/packaging/containers.conf.d/50-oci-idmap-runtime.conf");
+        char *json = strstr(dropin, "\nruntime_supports_json");
+        char *runtimes = strstr(dropin, "\n[engine.runtimes]\n");
+        cr_assert(json && runtimes, "the drop-in lost its runtime_supports_json or [engine.runtimes]");
+        char *json_end = strstr(json + 1, "]\n");
+        cr_assert_not_null(json_end);
+        const char *json_line = e2e_strf("%.*s\n", (int)(json_end + 1 - (json + 1)), json + 1);
+        const char *entries = runtimes + strlen("\n[engine.runtimes]\n");
+
+        /* /usr/local/bin -> the test's link directory */
+        char *out = e2e_strf("%s", "");
+        for (const char *p = entries, *at; (at = strstr(p, "/usr/local/bin")); p = at + 14) {
+                out = e2e_strf("%s%.*s%s", out, (int)(at - p), p, link_dir);
+                entries = at + 14;
+        }
+        out = e2e_strf("%s%s", out, entries);
+
+        char *engine = strstr(text, "\n[engine]\n"), *table = strstr(text, "\n[engine.runtimes]\n");
+        cr_assert(engine && table && engine < table, "containers.conf: no [engine] before [engine.runtimes]");
+        engine += strlen("\n[engine]\n");
+        table += strlen("\n[engine.runtimes]\n");
+        e2e_write_file(conf, e2e_strf("%.*s%s%.*s%s%s", (int)(engine - text), text, json_line,
+                                      (int)(table - engine), engine, out, table));
+}
+
+E2E_TEST(wrapper_podman, runtime_name_from_the_packaged_drop_in_runs_through_the_wrapper_crun_1_27)
+{
+        const char *record, *work = e2e_work_dir();
+        const char *link = podman_setup(CRUN_1_27, &record);
+        const char *rootfs = e2e_make_disk_rootfs();
+        merge_dropin(e2e_strf("%s/rt-bin", work));
+        e2e_mkdirs(e2e_strf("%s/hooks.d-none", work), 0755);
+        (void)link;
+
+        struct e2e_result *r = e2e_run(E2E_ARGV(
+                "podman", "--root", e2e_strf("%s/podman/root", work),
+                "--runroot", e2e_strf("%s/podman/runroot", work),
+                "--tmpdir", e2e_strf("%s/podman/tmp", work),
+                "--network-config-dir", e2e_strf("%s/podman/networks", work),
+                "--cgroup-manager=cgroupfs", "--events-backend=file",
+                "--hooks-dir", e2e_strf("%s/hooks.d-none", work), "--runtime", "idmap-crun",
+                "run", "--rm", "--network", "none",
+                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                "--cgroup-parent", e2e_strf("/oci-idmap-e2e-%d", getpid()), E2E_USERNS_FLAGS,
+                "--rootfs", rootfs, "sh", "-c", "stat -c %u /; touch /made-inside"));
+        e2e_expect_out(r, "0\n");
+        e2e_expect_owner(rootfs, "made-inside", 0);
+        const char *calls = e2e_read_file(record);
+        cr_assert(strstr(calls, "create --bundle") && strstr(calls, "\nstart "),
+                  "crun 1.27.1 did not run through the wrapper: %s", calls);
+        /* runtime_supports_json took: podman asks for the runtime's errors as JSON */
+        cr_assert(strncmp(calls, "--log-format=json --log ", 24) == 0, "%s", calls);
+
+        /* and the wrapper's own error reaches the person running podman */
+        r = e2e_run(E2E_ARGV(
+                "podman", "--root", e2e_strf("%s/podman/root", work),
+                "--runroot", e2e_strf("%s/podman/runroot", work),
+                "--tmpdir", e2e_strf("%s/podman/tmp", work),
+                "--network-config-dir", e2e_strf("%s/podman/networks", work),
+                "--cgroup-manager=cgroupfs", "--events-backend=file",
+                "--hooks-dir", e2e_strf("%s/hooks.d-none", work), "--runtime", "idmap-crun",
+                "run", "--rm", "--network", "none",
+                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                "--cgroup-parent", e2e_strf("/oci-idmap-e2e-%d", getpid()), E2E_USERNS_FLAGS,
+                "--annotation", "io.github.oci-idmap-hook.rootfs=yes",
+                "--rootfs", rootfs, "sh", "-c", "echo started"));
+        e2e_expect_fail_with(r, "oci-idmap-runtime: config.json: annotations: "
+                                "io.github.oci-idmap-hook.rootfs: \"yes\" is not auto, true or false");
+        cr_assert_null(strstr(r->out, "started"), "%s", e2e_describe(r));
+}
