@@ -9,9 +9,13 @@
  *   (ridmap), and fails when one of them cannot be idmapped.
  * - A detached tree is attached with move_mount; attached on top of the
  *   path it was cloned from, it covers that path for this namespace only.
+ *   A tree cloned before unshare(CLONE_NEWNS) can be attached after it, in
+ *   the new namespace.
  * - A bind mount of an idmapped mount is idmapped the same way: the runtime's
  *   own bind of root.path (or of a volume source) carries the idmap into the
  *   container.
+ * The last two were checked on Linux 6.18 by tests/e2e/test_wrapper.c: the
+ * container's `/` shows `idmapped` in its mountinfo and is owned by 0.
  */
 #include "wrapper.h"
 
