@@ -403,6 +403,12 @@ void e2e_start(struct e2e_proc *p, const char *const argv[])
          * 1.8.1 does not), which would change the machine's /dev/null. */
         cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
         close(in[1]);
+        {
+                struct stat st;
+
+                cr_assert_eq(fstat(in[0], &st), 0);
+                p->stdin_ino = (unsigned long)st.st_ino;
+        }
 
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_adddup2(&fa, in[0], 0);

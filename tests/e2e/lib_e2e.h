@@ -145,6 +145,7 @@ struct e2e_proc {
         pid_t pid;
         int out_fd, err_fd;
         char *cmdline;
+        unsigned long stdin_ino;        /* the empty pipe given as its stdin */
 };
 
 /* Default seconds before a command is killed. */

@@ -596,7 +596,7 @@ static void expect_handed_through(const char *const *args)
                 want = e2e_strf("%sarg=[%s]\n", want, args[i]);
         char ns[64] = "";
         cr_assert_gt(readlink("/proc/self/ns/mnt", ns, sizeof(ns) - 1), 0);
-        want = e2e_strf("%sstdin=/dev/null\nmntns=%s\n", want, ns);
+        want = e2e_strf("%sstdin=pipe:[%lu]\nmntns=%s\n", want, p.stdin_ino, ns);
         e2e_expect_out(r, want);
         cr_assert_str_eq(r->err, "", "%s", e2e_describe(r));
 }
