@@ -112,15 +112,35 @@ static void gen_attrs(yajl_gen g, const char *key, plan_attrs a)
         yajl_gen_array_close(g);
 }
 
+/* A mount table's fields are bytes, not text (a FUSE file system names its
+ * own subtype: "fuse.<subtype>"), and a JSON string must be UTF-8.  yajl,
+ * told to validate, refuses such a string and writes nothing; it is then
+ * written with each byte outside printable ASCII as the text \xNN. */
+static void gen_bytes(yajl_gen g, const char *s)
+{
+        char esc[4 * 256 + 1];
+        size_t n = 0;
+
+        if (yajl_gen_string(g, (const unsigned char *)s, strlen(s)) != yajl_gen_invalid_string)
+                return;
+        for (; *s && n + 4 < sizeof(esc); s++) {
+                unsigned char c = (unsigned char)*s;
+
+                n += (size_t)snprintf(esc + n, sizeof(esc) - n,
+                                      c >= 0x20 && c < 0x7f && c != '\\' ? "%c" : "\\x%02x", c);
+        }
+        yajl_gen_string(g, (const unsigned char *)esc, n);
+}
+
 static void gen_entry(yajl_gen g, const struct plan_entry *pe)
 {
         yajl_gen_map_open(g);
         STR(g, "destination");
         STR(g, pe->destination);
         STR(g, "type");
-        pe->type ? STR(g, pe->type) : yajl_gen_null(g);
+        pe->type ? gen_bytes(g, pe->type) : (void)yajl_gen_null(g);
         STR(g, "fstype");
-        pe->fstype ? STR(g, pe->fstype) : yajl_gen_null(g);
+        pe->fstype ? gen_bytes(g, pe->fstype) : (void)yajl_gen_null(g);
         STR(g, "action");
         STR(g, pe->idmap ? "idmap" : "keep");
         STR(g, "reason");
@@ -156,6 +176,7 @@ int plan_print_json(const struct plan *p, FILE *f)
         if (!g)
                 return -ENOMEM;
         yajl_gen_config(g, yajl_gen_beautify, 1);
+        yajl_gen_config(g, yajl_gen_validate_utf8, 1);
         yajl_gen_map_open(g);
         STR(g, "nothingToDo");
         yajl_gen_bool(g, p->nothing_to_do);
