@@ -49,6 +49,28 @@ static void check_valid_map(const struct id_map *m, unsigned format_len)
                 FUZZ_CHECK(len == -E2BIG && strlen(small) < format_len);
 }
 
+/* The same map written another way: the first range of size 2 or more split
+ * in two, the halves moved to the end.  The kernel gives both the same user
+ * namespace, so idmap_equal must hold whatever order and split it sees. */
+static void check_equal_resplit(const struct id_map *m)
+{
+        struct id_map split = *m;
+        size_t i;
+
+        for (i = 0; i < m->n && m->r[i].size < 2; i++)
+                ;
+        if (i == m->n || m->n == IDMAP_MAX_RANGES)
+                return;
+        uint32_t half = m->r[i].size / 2;
+        memmove(&split.r[i], &split.r[i + 1], (m->n - i - 1) * sizeof(split.r[0]));
+        split.r[m->n - 1] = (struct id_range){ m->r[i].container_id + half,
+                                               m->r[i].host_id + half, m->r[i].size - half };
+        split.r[m->n] = (struct id_range){ m->r[i].container_id, m->r[i].host_id, half };
+        split.n = m->n + 1;
+        FUZZ_CHECK(idmap_equal(m, &split));
+        FUZZ_CHECK(idmap_equal(&split, m));
+}
+
 static void fuzz_proc(const char *uid_text, const char *gid_text, unsigned format_len)
 {
         struct id_mapping m;
@@ -66,7 +88,9 @@ static void fuzz_proc(const char *uid_text, const char *gid_text, unsigned forma
         }
         check_valid_map(&m.uid, format_len);
         check_valid_map(&m.gid, format_len);
+        check_equal_resplit(&m.uid);
         FUZZ_CHECK(id_mapping_equal(&m, &m));
+        FUZZ_CHECK(idmap_equal(&m.uid, &m.gid) == idmap_equal(&m.gid, &m.uid));
         fuzz_taken++;
 }
 
