@@ -2,6 +2,7 @@
 #include "plan.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <yajl/yajl_gen.h>
@@ -83,7 +84,33 @@ int plan_print_text(const struct plan *p, FILE *f)
         return ferror(f) ? -EIO : 0;
 }
 
-#define STR(g, s) yajl_gen_string((g), (const unsigned char *)(s), strlen(s))
+/* A JSON string must be UTF-8, and a mount table's fields are bytes, not
+ * text: a mount point, or a FUSE file system's subtype ("fuse.<subtype>"),
+ * can hold any byte but white space.  yajl, told to validate, refuses such a
+ * string and writes nothing; it is then written with each byte outside
+ * printable ASCII (and the backslash) spelled as the text \xNN. */
+static yajl_gen_status gen_string(yajl_gen g, const char *s)
+{
+        size_t len = strlen(s), n = 0;
+        yajl_gen_status st = yajl_gen_string(g, (const unsigned char *)s, len);
+        char *esc;
+
+        if (st != yajl_gen_invalid_string)
+                return st;
+        esc = malloc(4 * len + 1);
+        if (!esc)
+                return yajl_gen_null(g);
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+
+                n += (size_t)sprintf(esc + n, c >= 0x20 && c < 0x7f && c != '\\' ? "%c" : "\\x%02x", c);
+        }
+        st = yajl_gen_string(g, (const unsigned char *)esc, n);
+        free(esc);
+        return st;
+}
+
+#define STR(g, s) gen_string((g), (s))
 
 static void gen_map(yajl_gen g, const char *key, const struct id_map *m)
 {
@@ -112,35 +139,15 @@ static void gen_attrs(yajl_gen g, const char *key, plan_attrs a)
         yajl_gen_array_close(g);
 }
 
-/* A mount table's fields are bytes, not text (a FUSE file system names its
- * own subtype: "fuse.<subtype>"), and a JSON string must be UTF-8.  yajl,
- * told to validate, refuses such a string and writes nothing; it is then
- * written with each byte outside printable ASCII as the text \xNN. */
-static void gen_bytes(yajl_gen g, const char *s)
-{
-        char esc[4 * 256 + 1];
-        size_t n = 0;
-
-        if (yajl_gen_string(g, (const unsigned char *)s, strlen(s)) != yajl_gen_invalid_string)
-                return;
-        for (; *s && n + 4 < sizeof(esc); s++) {
-                unsigned char c = (unsigned char)*s;
-
-                n += (size_t)snprintf(esc + n, sizeof(esc) - n,
-                                      c >= 0x20 && c < 0x7f && c != '\\' ? "%c" : "\\x%02x", c);
-        }
-        yajl_gen_string(g, (const unsigned char *)esc, n);
-}
-
 static void gen_entry(yajl_gen g, const struct plan_entry *pe)
 {
         yajl_gen_map_open(g);
         STR(g, "destination");
         STR(g, pe->destination);
         STR(g, "type");
-        pe->type ? gen_bytes(g, pe->type) : (void)yajl_gen_null(g);
+        pe->type ? STR(g, pe->type) : yajl_gen_null(g);
         STR(g, "fstype");
-        pe->fstype ? gen_bytes(g, pe->fstype) : (void)yajl_gen_null(g);
+        pe->fstype ? STR(g, pe->fstype) : yajl_gen_null(g);
         STR(g, "action");
         STR(g, pe->idmap ? "idmap" : "keep");
         STR(g, "reason");

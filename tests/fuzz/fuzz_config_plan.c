@@ -6,7 +6,8 @@
  * takes, so nothing is lost by splitting there).  The control byte:
  *   bits 0-1: the activation: 0 from config.json's annotations, 1 true,
  *             2 false, 3 auto;
- *   bit 2:    the runtime applies masked/read-only paths itself (runc);
+ *   bits 2,7: what the runtime does after the hooks (bit 2 alone: it
+ *             applies masked/read-only paths itself, as runc does);
  *   bit 3:    the rootfs owner is known; bits 4-5 pick it;
  *   bit 6:    plan from config.json alone, whatever follows the NUL.
  *
@@ -26,6 +27,16 @@
 #include "oci/plan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* plan_input says what the runtime does after the hooks: a bool until the
+ * planner took the runtime's kind (oci/runtime.h), which came with the
+ * overlay rebuild (oci/overlay.h).  The target builds on either side. */
+#if __has_include("oci/overlay.h")
+#define FUZZ_SET_RUNTIME(in, ctl) \
+        ((in)->runtime = (enum runtime_kind)((((ctl) >> 2) & 1) | (((ctl) >> 6) & 2)))
+#else
+#define FUZZ_SET_RUNTIME(in, ctl) ((in)->runtime_applies_paths = (ctl) & 4)
+#endif
 
 /* The flag a mount must keep when, of the options that set or clear it, the
  * last one sets it; rNAME sets it on the whole subtree as well. */
@@ -122,13 +133,13 @@ static void fuzz_plan(const struct oci_config *c, const struct mountinfo *mi, un
                            .gid = owners[(ctl >> 4) & 3] },
                 .activation = (ctl & 3) == 1 ? ACTIVATION_TRUE :
                               (ctl & 3) == 2 ? ACTIVATION_FALSE : ACTIVATION_AUTO,
-                .runtime_applies_paths = ctl & 4,
         };
         struct annotations none = { 0 };
         struct plan p;
         struct err e = { 0 };
         int r;
 
+        FUZZ_SET_RUNTIME(&in, ctl);
         if ((ctl & 3) == 0) {
                 r = plan_activation(&none, &c->annotations, &in.activation, &e);
                 if (r < 0) {
