@@ -4,6 +4,7 @@
 #include "mountflags.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <yajl/yajl_gen.h>
@@ -123,7 +124,33 @@ int plan_print_text(const struct plan *p, FILE *f)
         return ferror(f) ? -EIO : 0;
 }
 
-#define STR(g, s) yajl_gen_string((g), (const unsigned char *)(s), strlen(s))
+/* A JSON string must be UTF-8, and a mount table's fields are bytes, not
+ * text: a mount point, or a FUSE file system's subtype ("fuse.<subtype>"),
+ * can hold any byte but white space.  yajl, told to validate, refuses such a
+ * string and writes nothing; it is then written with each byte outside
+ * printable ASCII (and the backslash) spelled as the text \xNN. */
+static yajl_gen_status gen_string(yajl_gen g, const char *s)
+{
+        size_t len = strlen(s), n = 0;
+        yajl_gen_status st = yajl_gen_string(g, (const unsigned char *)s, len);
+        char *esc;
+
+        if (st != yajl_gen_invalid_string)
+                return st;
+        esc = malloc(4 * len + 1);
+        if (!esc)
+                return yajl_gen_null(g);
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+
+                n += (size_t)sprintf(esc + n, c >= 0x20 && c < 0x7f && c != '\\' ? "%c" : "\\x%02x", c);
+        }
+        st = yajl_gen_string(g, (const unsigned char *)esc, n);
+        free(esc);
+        return st;
+}
+
+#define STR(g, s) gen_string((g), (s))
 
 static void gen_map(yajl_gen g, const char *key, const struct id_map *m)
 {
@@ -232,6 +259,7 @@ int plan_print_json(const struct plan *p, FILE *f)
         if (!g)
                 return -ENOMEM;
         yajl_gen_config(g, yajl_gen_beautify, 1);
+        yajl_gen_config(g, yajl_gen_validate_utf8, 1);
         yajl_gen_map_open(g);
         STR(g, "nothingToDo");
         yajl_gen_bool(g, p->nothing_to_do);
