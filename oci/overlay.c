@@ -86,32 +86,59 @@ static int take_lowers(struct ovl_options *o, char *value, const char *where, st
         return 0;
 }
 
+/* The option's name, up to its first unescaped "=", unescaped: what the
+ * kernel will take it for.  *value: after the "=", or NULL. */
+static char *option_name(char *opt, char **value)
+{
+        char *s = opt, *name;
+
+        while (*s && *s != '=')
+                s += s[0] == '\\' && s[1] ? 2 : 1;
+        *value = *s ? s + 1 : NULL;
+        name = strndup(opt, (size_t)(s - opt));
+        if (name) {
+                char *u = unescaped(name);
+
+                free(name);
+                name = u;
+        }
+        return name;
+}
+
 static int take_option(struct ovl_options *o, char *opt, const char *where, struct err *e)
 {
-        char *eq = strchr(opt, '=');
-        size_t name = eq ? (size_t)(eq - opt) : strlen(opt);
-        char **slot = NULL;
+        char *value, **slot = NULL, q[MSG_QUOTE_MAX];
+        _cleanup_free_ char *name = option_name(opt, &value);
 
-        if (name == 8 && strncmp(opt, "lowerdir", 8) == 0 && eq)
-                return take_lowers(o, eq + 1, where, e);
-        if (name == 9 && strncmp(opt, "lowerdir+", 9) == 0 && eq)
-                return push(&o->lower, &o->n_lower, unescaped(eq + 1), e);
-        if (name == 8 && strncmp(opt, "datadir+", 8) == 0)
+        if (!name)
+                return err_set(e, ENOMEM, "out of memory");
+        if (strcmp(name, "lowerdir") == 0 && value)
+                return take_lowers(o, value, where, e);
+        if (strcmp(name, "lowerdir+") == 0 && value)
+                return push(&o->lower, &o->n_lower, unescaped(value), e);
+        if (strcmp(name, "datadir+") == 0)
                 return err_set(e, EOPNOTSUPP, "%s: data-only lower layers (datadir+) are not "
                                "supported", where);
-        if (name == 8 && strncmp(opt, "upperdir", 8) == 0)
+        if (strcmp(name, "upperdir") == 0 && value)
                 slot = &o->upper;
-        else if (name == 7 && strncmp(opt, "workdir", 7) == 0)
+        else if (strcmp(name, "workdir") == 0 && value)
                 slot = &o->work;
         if (slot) {
                 free(*slot);
-                *slot = eq ? unescaped(eq + 1) : NULL;
+                *slot = unescaped(value);
                 return *slot ? 0 : err_set(e, ENOMEM, "out of memory");
         }
-        if (strcmp(opt, "ro") == 0 || strcmp(opt, "rw") == 0) {
-                o->ro = opt[1] == 'o';
+        if ((strcmp(name, "ro") == 0 || strcmp(name, "rw") == 0) && !value) {
+                o->ro = name[1] == 'o';
                 return 0;
         }
+        /* A layer option in any other form would go back to the kernel as
+         * something else than a layer: never pass it on. */
+        if (strncmp(name, "lowerdir", 8) == 0 || strncmp(name, "upperdir", 8) == 0 ||
+            strncmp(name, "workdir", 7) == 0 || strncmp(name, "datadir", 7) == 0 ||
+            strcmp(name, "ro") == 0 || strcmp(name, "rw") == 0)
+                return err_set(e, EINVAL, "%s: option %s is not understood", where,
+                               msg_quote(opt, strlen(opt), true, q, sizeof(q)));
         return push(&o->other, &o->n_other, unescaped(opt), e);
 }
 

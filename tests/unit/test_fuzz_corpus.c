@@ -19,6 +19,7 @@ int fuzz_one_state(const uint8_t *data, size_t size);
 int fuzz_one_config_plan(const uint8_t *data, size_t size);
 int fuzz_one_mountinfo(const uint8_t *data, size_t size);
 int fuzz_one_idmap(const uint8_t *data, size_t size);
+int fuzz_one_overlay(const uint8_t *data, size_t size);
 
 /* The file's bytes in an allocation of exactly its size. */
 static uint8_t *read_exact(const char *path, size_t *len)
@@ -77,3 +78,4 @@ Test(fuzz_corpus, state_replays_without_a_crash) { replay("state", fuzz_one_stat
 Test(fuzz_corpus, config_plan_replays_without_a_crash) { replay("config_plan", fuzz_one_config_plan, 10); }
 Test(fuzz_corpus, mountinfo_replays_without_a_crash) { replay("mountinfo", fuzz_one_mountinfo, 10); }
 Test(fuzz_corpus, idmap_replays_without_a_crash) { replay("idmap", fuzz_one_idmap, 10); }
+Test(fuzz_corpus, overlay_replays_without_a_crash) { replay("overlay", fuzz_one_overlay, 10); }

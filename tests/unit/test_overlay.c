@@ -56,6 +56,16 @@ Test(overlay_options, layers_given_one_by_one_and_a_read_only_overlay)
         ovl_options_free(&o);
 }
 
+Test(overlay_options, an_option_name_is_read_unescaped_so_no_layer_passes_as_another_option)
+{
+        /* found by tests/fuzz/fuzz_overlay.c */
+        struct ovl_options o = parse_ok("rw,lowerdir=/a,upperdi\\r=/x,workdir=/w");
+
+        cr_assert_str_eq(o.upper, "/x");
+        cr_assert_eq(o.n_other, 0);
+        ovl_options_free(&o);
+}
+
 Test(overlay_options, what_cannot_be_rebuilt_is_refused_with_the_reason)
 {
         static const struct {
@@ -65,6 +75,9 @@ Test(overlay_options, what_cannot_be_rebuilt_is_refused_with_the_reason)
                 { "rw,lowerdir=/a::/d", "data-only" },
                 { "rw,lowerdir+=/a,datadir+=/d", "data-only" },
                 { "rw,lowerdir=/a,upperdir=/u", "needs a work dir" },
+                /* found by tests/fuzz/fuzz_overlay.c */
+                { "rw,lowerdir=/a,lowerdir040\\060", "option \"lowerdir040", },
+                { "rw,lowerdir=/a,upperdir", "option \"upperdir\"" },
         };
 
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
