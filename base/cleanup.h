@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,11 @@ static inline void closep(int *fd)
                 errno = saved;
         }
 }
+static inline void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
 static inline void fclosep(FILE **f)
 {
         if (*f)
@@ -30,6 +36,7 @@ static inline void fclosep(FILE **f)
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 #define TAKE_FD(fd) ({ int _fd_ = (fd); (fd) = -EBADF; _fd_; })
 #define TAKE_PTR(p) ({ __typeof__(p) _p_ = (p); (p) = NULL; _p_; })

@@ -64,26 +64,11 @@ static int openat2_path(int dirfd, const char *path, unsigned long long resolve)
         return fd < 0 ? -errno : fd;
 }
 
-int mountinfo_read_at(int dirfd, const char *where, struct mountinfo *out, struct err *e)
-{
-        _cleanup_close_ int fd = openat(dirfd, "mountinfo", O_RDONLY | O_CLOEXEC);
-        _cleanup_free_ char *buf = NULL;
-        size_t len;
-        int r;
-
-        if (fd < 0)
-                return err_sys(e, errno, "open `%s`", where);
-        r = read_input_fd(fd, MOUNTINFO_MAX, &buf, &len);
-        if (r < 0)
-                return err_sys(e, -r, "read `%s`", where);
-        return mountinfo_parse(buf, len, where, out, e);
-}
-
 /* The table as it is now; read again only after a change. */
 static int reread(struct applier *a, struct err *e)
 {
         struct mountinfo mi;
-        int r = mountinfo_read_at(a->proc_self, "/proc/self/mountinfo", &mi, e);
+        int r = mountinfo_read_at(a->proc_self, "mountinfo", "/proc/self/mountinfo", &mi, e);
 
         if (r < 0)
                 return r;

@@ -15,7 +15,3 @@
  * namespace is never changed. */
 int mounts_apply(const struct plan *p, int pidfd, const int *userns_fds,
                  const struct mountinfo *mi, FILE *trace, struct err *e);
-
-/* Reads and parses `mountinfo` in the /proc/<pid> directory `dirfd`;
- * `where` names it in messages. */
-int mountinfo_read_at(int dirfd, const char *where, struct mountinfo *out, struct err *e);

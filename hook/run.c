@@ -135,7 +135,7 @@ static int read_container_mountinfo(struct hook_run *in, int pidfd, pid_t pid, s
          * it is that process's, not a later one's with the same pid. */
         if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
                 return err_sys(e, errno, "state: pid %d", (int)pid);
-        r = mountinfo_read_at(dir, where, &in->mountinfo, e);
+        r = mountinfo_read_at(dir, "mountinfo", where, &in->mountinfo, e);
         if (r < 0)
                 return r;
         in->have_mountinfo = true;

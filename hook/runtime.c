@@ -105,7 +105,7 @@ static int scan_rootfs_handles(int procdir, int rootfs_mnt_id, const char *rootf
                                struct rootfs_handles *out, struct err *e)
 {
         _cleanup_close_ int fdinfo = openat(procdir, "fdinfo", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *dir;
+        _cleanup_closedir_ DIR *dir = NULL;
         struct dirent *d;
 
         if (fdinfo < 0)
@@ -113,7 +113,7 @@ static int scan_rootfs_handles(int procdir, int rootfs_mnt_id, const char *rootf
         dir = fdopendir(fdinfo);
         if (!dir)
                 return err_sys(e, errno, "read the container init's `fdinfo` directory");
-        TAKE_FD(fdinfo);
+        TAKE_FD(fdinfo);        /* the DIR owns it now */
         while ((d = readdir(dir))) {
                 unsigned long flags;
                 int mnt_id;
@@ -126,7 +126,6 @@ static int scan_rootfs_handles(int procdir, int rootfs_mnt_id, const char *rootf
                 if ((flags & O_PATH) && (flags & O_DIRECTORY) && fd_names(procdir, d->d_name, rootfs))
                         out->n_dir_at_root++;
         }
-        closedir(dir);
         return 0;
 }
 

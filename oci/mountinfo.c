@@ -378,7 +378,10 @@ int mountinfo_parse(const char *buf, size_t len, const char *where,
         return 0;
 }
 
-int mountinfo_load(const char *path, struct mountinfo *out, struct err *e)
+/* The one reader: opens `name` at `dirfd` (a /proc/<pid> directory, or
+ * AT_FDCWD), reads it to its end and parses it; `where` names it. */
+int mountinfo_read_at(int dirfd, const char *name, const char *where, struct mountinfo *out,
+                      struct err *e)
 {
         _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -386,17 +389,22 @@ int mountinfo_load(const char *path, struct mountinfo *out, struct err *e)
         int r;
 
         *out = (struct mountinfo){ 0 };
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
-                return err_sys(e, errno, "open `%s`", path);
+                return err_sys(e, errno, "open `%s`", where);
         /* /proc/<pid>/mountinfo says size 0 and comes in page-sized reads:
          * read_input_fd reads to the end. */
         r = read_input_fd(fd, MOUNTINFO_MAX, &buf, &len);
         if (r == -EFBIG)
-                return err_set(e, EFBIG, "%s: larger than %d bytes", path, MOUNTINFO_MAX);
+                return err_set(e, EFBIG, "%s: larger than %d bytes", where, MOUNTINFO_MAX);
         if (r < 0)
-                return err_sys(e, -r, "read `%s`", path);
-        return mountinfo_parse(buf, len, path, out, e);
+                return err_sys(e, -r, "read `%s`", where);
+        return mountinfo_parse(buf, len, where, out, e);
+}
+
+int mountinfo_load(const char *path, struct mountinfo *out, struct err *e)
+{
+        return mountinfo_read_at(AT_FDCWD, path, path, out, e);
 }
 
 void mountinfo_free(struct mountinfo *mi)

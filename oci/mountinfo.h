@@ -47,6 +47,10 @@ struct mountinfo {
 int mountinfo_parse(const char *buf, size_t len, const char *where,
                     struct mountinfo *out, struct err *e);
 int mountinfo_load(const char *path, struct mountinfo *out, struct err *e);
+/* The same for `name` opened at `dirfd` (a /proc/<pid> directory); `where`
+ * names it in messages. */
+int mountinfo_read_at(int dirfd, const char *name, const char *where, struct mountinfo *out,
+                      struct err *e);
 void mountinfo_free(struct mountinfo *mi);
 
 /* The mount on top at `mount_point` (the one no other mount at the same

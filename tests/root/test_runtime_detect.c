@@ -128,7 +128,7 @@ static enum runtime_kind detect_in(enum holds h, enum form f, const char *root_p
         struct err e = { 0 };
         enum runtime_kind k;
 
-        cr_assert_eq(mountinfo_read_at(dir, "mountinfo", &mi, &e), 0, "%s", e.msg);
+        cr_assert_eq(mountinfo_read_at(dir, "mountinfo", "mountinfo", &mi, &e), 0, "%s", e.msg);
         cr_assert_eq(runtime_detect(dir, &s, &mi, root_path, &k, &e), 0, "%s", e.msg);
         mountinfo_free(&mi);
         close(dir);
@@ -207,7 +207,7 @@ Test(runtime_detect, init_gone_is_an_error_naming_its_fd_table)
         struct err e = { 0 };
         enum runtime_kind k = RUNTIME_RUNC_BY_PATH;
 
-        cr_assert_eq(mountinfo_read_at(dir, "mountinfo", &mi, &e), 0, "%s", e.msg);
+        cr_assert_eq(mountinfo_read_at(dir, "mountinfo", "mountinfo", &mi, &e), 0, "%s", e.msg);
         kill(init, SIGKILL);
         waitpid(init, NULL, 0);
         init = -1;

@@ -38,7 +38,7 @@ static int detect(const struct oci_state *s, enum runtime_kind *kind, struct err
                 return err_sys(e, errno, "pid %d is gone", (int)s->pid);
         r = oci_config_load(s->bundle, &config, e);
         if (r == 0)
-                r = mountinfo_read_at(procdir, "mountinfo", &mi, e);
+                r = mountinfo_read_at(procdir, "mountinfo", "mountinfo", &mi, e);
         if (r == 0)
                 r = runtime_detect(procdir, s, &mi, config.rootfs, kind, e);
         mountinfo_free(&mi);
