@@ -155,19 +155,21 @@ int seccomp_export_uncached(scmp_filter_ctx ctx, struct sock_fprog *prog, struct
 }
 
 #ifdef OCI_IDMAP_TESTING
-int userns_child_filter_print(FILE *f, struct err *e)
+int seccomp_print(int (*make)(scmp_filter_ctx *, struct err *), FILE *f, struct err *e)
 {
         scmp_filter_ctx ctx;
-        int r;
+        int r = make(&ctx, e);
 
-        r = userns_child_filter_ctx(&ctx, e);
         if (r < 0)
                 return r;
         fflush(f);
         r = seccomp_export_pfc(ctx, fileno(f));
         seccomp_release(ctx);
-        if (r < 0)
-                return err_sys(e, -r, "seccomp_export_pfc");
-        return 0;
+        return r < 0 ? err_sys(e, -r, "seccomp_export_pfc") : 0;
+}
+
+int userns_child_filter_print(FILE *f, struct err *e)
+{
+        return seccomp_print(userns_child_filter_ctx, f, e);
 }
 #endif

@@ -38,6 +38,9 @@ int userns_child_filter_ctx(scmp_filter_ctx *out, struct err *e);
  * program the child gets has one more instruction in front, a load that
  * decides nothing: see filter.c.) */
 int userns_child_filter_print(FILE *f, struct err *e);
+
+/* Either list (the `make` of its context) as pseudo filter code. */
+int seccomp_print(int (*make)(scmp_filter_ctx *, struct err *), FILE *f, struct err *e);
 #endif
 
 /* Exports `ctx` as classic BPF into a buffer `prog` owns (free prog->filter),

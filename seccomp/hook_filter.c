@@ -201,18 +201,9 @@ int hook_filter_ctx(scmp_filter_ctx *out, struct err *e)
         return 0;
 }
 
+#ifdef OCI_IDMAP_TESTING
 int hook_filter_print(FILE *f, struct err *e)
 {
-        scmp_filter_ctx ctx;
-        int r;
-
-        r = hook_filter_ctx(&ctx, e);
-        if (r < 0)
-                return r;
-        fflush(f);
-        r = seccomp_export_pfc(ctx, fileno(f));
-        seccomp_release(ctx);
-        if (r < 0)
-                return err_sys(e, -r, "seccomp_export_pfc");
-        return 0;
+        return seccomp_print(hook_filter_ctx, f, e);
 }
+#endif

@@ -35,6 +35,8 @@ const struct sock_fprog *hook_filter_program(void);
  * the compiled-in program from it (seccomp/gen_bpf.c). */
 int hook_filter_ctx(scmp_filter_ctx *out, struct err *e);
 
-/* Writes the allowlist as libseccomp's pseudo filter code to `f`, for
+#ifdef OCI_IDMAP_TESTING
+/* Test builds only.  Writes the allowlist as libseccomp's pseudo filter code to `f`, for
  * people and tests that want to read what the hook may still do. */
 int hook_filter_print(FILE *f, struct err *e);
+#endif

@@ -1114,21 +1114,35 @@ static void write_config(const char *path, const struct e2e_bundle *b, const cha
         cr_assert_eq(bundle_write_config(path, &c, &e), 0, "%s", e.msg);
 }
 
+void e2e_bundle_start(struct e2e_container *c, const struct e2e_bundle *b)
+{
+        const char *bundle;
+
+        c->runtime = e2e_runtime_bin(b->runtime);
+        c->id = e2e_strf("e2e-%d-%u", getpid(), ++container_seq);
+        c->state = e2e_strf("%s/%s-state", WORK_DIR, e2e_runtime_name(b->runtime));
+        bundle = e2e_strf("%s/bundles/%s", WORK_DIR, c->id);
+        e2e_mkdirs(bundle, 0755);
+        write_config(e2e_strf("%s/config.json", bundle), b, c->id);
+        e2e_start(&c->proc, E2E_ARGV(c->runtime, "--root", c->state, "run", "--bundle", bundle,
+                                     c->id));
+}
+
+struct e2e_result *e2e_bundle_finish(struct e2e_container *c)
+{
+        struct e2e_result *r = e2e_finish(&c->proc, E2E_TIMEOUT);
+
+        /* Whatever happened, the container must go (its cgroups with it). */
+        e2e_run(E2E_ARGV(c->runtime, "--root", c->state, "delete", "--force", c->id));
+        return r;
+}
+
 struct e2e_result *e2e_bundle_run(const struct e2e_bundle *b)
 {
-        const char *rt = e2e_runtime_bin(b->runtime);
-        const char *id = e2e_strf("e2e-%d-%u", getpid(), ++container_seq);
-        const char *bundle = e2e_strf("%s/bundles/%s", WORK_DIR, id);
-        const char *state = e2e_strf("%s/%s-state", WORK_DIR, e2e_runtime_name(b->runtime));
+        struct e2e_container c;
 
-        e2e_mkdirs(bundle, 0755);
-        write_config(e2e_strf("%s/config.json", bundle), b, id);
-
-        struct e2e_result *r =
-                e2e_run(E2E_ARGV(rt, "--root", state, "run", "--bundle", bundle, id));
-        /* Whatever happened, the container must go (its cgroups with it). */
-        e2e_run(E2E_ARGV(rt, "--root", state, "delete", "--force", id));
-        return r;
+        e2e_bundle_start(&c, b);
+        return e2e_bundle_finish(&c);
 }
 
 /* ---- mount views ---------------------------------------------------------------- */

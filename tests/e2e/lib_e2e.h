@@ -234,6 +234,18 @@ struct e2e_bundle {
  * the container after.  Asserts the bundle has a rootfs and a command. */
 struct e2e_result *e2e_bundle_run(const struct e2e_bundle *b);
 
+/* e2e_bundle_run in two halves, for containers that must run at the same
+ * time: the runtime is started on the bundle and not waited for; same
+ * config.json, state dir and cgroup, so e2e_teardown finds what a failed
+ * test leaves. */
+struct e2e_container {
+        struct e2e_proc proc;
+        const char *runtime, *state, *id;
+};
+void e2e_bundle_start(struct e2e_container *c, const struct e2e_bundle *b);
+/* Waits for the runtime, then deletes the container whatever happened. */
+struct e2e_result *e2e_bundle_finish(struct e2e_container *c);
+
 /* ---- what the container sees of its mounts ----------------------------- */
 
 /* The ro/nosuid/nodev/noexec bits of the per-mount options. */

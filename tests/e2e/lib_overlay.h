@@ -90,18 +90,4 @@ const char *ovl_start_fuse_layer(struct e2e_proc *daemon, const char *name);
 /* Unmounts it; the daemon then exits and is reaped. */
 void ovl_stop_fuse_layer(struct e2e_proc *daemon, const char *point);
 
-/* ---- containers side by side ------------------------------------------- */
 
-/* e2e_bundle_run in two halves, for containers that must run at the same
- * time: the runtime is started on the bundle and not waited for.  Same
- * config.json, state dir and cgroup as e2e_bundle_run, so e2e_teardown
- * finds what a failed test leaves. */
-struct ovl_container {
-        struct e2e_proc proc;
-        const char *runtime, *state, *id;
-};
-
-void ovl_bundle_start(struct ovl_container *c, const struct e2e_bundle *b);
-
-/* Waits for the runtime, then deletes the container whatever happened. */
-struct e2e_result *ovl_bundle_finish(struct ovl_container *c);

@@ -252,16 +252,16 @@ static void two_mappings_share_layers(enum e2e_runtime rt)
         cr_assert_eq(chmod(sync, 01777), 0);
         const struct e2e_mount vol[] = { { "/vol", "bind", sync, E2E_ARGV("rbind", "rw") } };
 
-        struct ovl_container ca, cb;
-        ovl_bundle_start(&ca, &(struct e2e_bundle){
+        struct e2e_container ca, cb;
+        e2e_bundle_start(&ca, &(struct e2e_bundle){
                 .runtime = rt, .hook = E2E_WITH_HOOK, .rootfs = a->merged,
                 .host_base = 100000, .mounts = vol, .n_mounts = 1, .args = meet("a", "b"),
         });
-        ovl_bundle_start(&cb, &(struct e2e_bundle){
+        e2e_bundle_start(&cb, &(struct e2e_bundle){
                 .runtime = rt, .hook = E2E_WITH_HOOK, .rootfs = b->merged,
                 .host_base = 200000, .mounts = vol, .n_mounts = 1, .args = meet("b", "a"),
         });
-        struct e2e_result *ra = ovl_bundle_finish(&ca), *rb = ovl_bundle_finish(&cb);
+        struct e2e_result *ra = e2e_bundle_finish(&ca), *rb = e2e_bundle_finish(&cb);
 
         e2e_expect_out(ra, "0\n0\ntogether\n");
         e2e_expect_out(rb, "0\n0\ntogether\n");
