@@ -269,17 +269,6 @@ static int refuse_rootfs(const struct plan_input *in, struct plan *p, enum plan_
         return 0;
 }
 
-/* The host id that container id `id` maps to. */
-static bool to_host(const struct id_map *m, uint32_t id, uint32_t *out)
-{
-        for (size_t i = 0; i < m->n; i++)
-                if (id >= m->r[i].container_id && id - m->r[i].container_id < m->r[i].size) {
-                        *out = m->r[i].host_id + (id - m->r[i].container_id);
-                        return true;
-                }
-        return false;
-}
-
 /* An overlay rootfs: rebuilt on idmapped layers.  1 to go on, 0 when left
  * alone under auto (with a notice), or an error. */
 static int plan_overlay(const struct plan_input *in, struct plan *p,
@@ -300,7 +289,7 @@ static int plan_overlay(const struct plan_input *in, struct plan *p,
                 return refuse_rootfs(in, p, REASON_OVERLAY_UNSUPPORTED, detail, e);
         }
         /* The new overlay is made with the container root's host ids. */
-        if (!to_host(&c->idmap.uid, 0, &uid) || !to_host(&c->idmap.gid, 0, &gid))
+        if (!idmap_to_host(&c->idmap.uid, 0, &uid) || !idmap_to_host(&c->idmap.gid, 0, &gid))
                 return refuse_rootfs(in, p, REASON_OVERLAY_UNSUPPORTED, "the container's "
                                      "mapping gives its root no host id, which the rebuilt "
                                      "overlay's upper layer needs", e);
