@@ -32,6 +32,7 @@ struct wrun {
         bool direct;                    /* the real runtime, no wrapper */
         const char *rootfs;
         bool readonly_root;
+        bool hook;                      /* the hook at createRuntime as well */
         const char *const *annotations;
         const char *const *args;
 };
@@ -58,6 +59,7 @@ static struct e2e_result *wrun(const struct wrun *w)
                 .hostname = "e2e",
                 .host_base = E2E_HOST_BASE,
                 .annotations = w->annotations,
+                .hook = w->hook ? HOOK_BIN : NULL,
                 .cgroups_path = e2e_strf("/oci-idmap-e2e-%d/%s", getpid(), id),
         };
         struct err e = { 0 };
@@ -207,6 +209,41 @@ E2E_TEST(wrapper_overlay, view_equals_the_view_without_it_but_for_ownership_crun
 E2E_TEST(wrapper_overlay, view_equals_the_view_without_it_but_for_ownership_crun_1_27)
 {
         view_is_kept(E2E_CRUN_CURRENT);
+}
+
+/* ---- the wrapper and the hook both ------------------------------------------- */
+
+/* Both installed: the hook finds the overlay the wrapper rebuilt (its layers
+ * given as fds, which the kernel shows as `lowerdir+=/`) and must neither
+ * break the container nor rebuild it from those paths.  The container sees
+ * the image's files and writes land in the upper dir as 0. */
+static void wrapper_and_hook(enum e2e_runtime rt)
+{
+        const char *host_before = e2e_host_mounts();
+        struct ovl_layers *l = ovl_make_layers("layers", 2);
+        const char *listing = ovl_layers_listing(l);
+        struct ovl_rootfs *o = ovl_mount(l->lowerdir, "c", 0);
+
+        struct e2e_result *r = wrun(&(struct wrun){
+                .rt = rt, .rootfs = o->merged, .hook = true,
+                .args = E2E_SH("stat -c %u /; cat /stack/top; "
+                               "touch /made-inside && stat -c %u /made-inside"),
+        });
+        e2e_expect_out(r, "0\n1\n0\n");
+        ovl_expect_upper_owner(o, "made-inside", 0);
+        cr_assert_eq(umount2(o->merged, 0), 0);
+        ovl_expect_layers_unchanged(l, listing);
+        e2e_expect_host_mounts(host_before);
+}
+
+E2E_TEST(wrapper_overlay, with_the_hook_too_the_container_runs_and_writes_as_0_runc_1_1)
+{
+        wrapper_and_hook(E2E_RUNC);
+}
+
+E2E_TEST(wrapper_overlay, with_the_hook_too_the_container_runs_and_writes_as_0_crun_1_8)
+{
+        wrapper_and_hook(E2E_CRUN);
 }
 
 /* ---- the old overlay's submounts ---------------------------------------------- */
