@@ -341,6 +341,7 @@ static void fuse_layer(enum e2e_runtime rt)
         cr_assert_eq(umount2(o->merged, 0), 0);
         ovl_stop_fuse_layer(&fuse, fuse_layer);
 
+        cr_log_info("the refusal: %s", asked->err);
         cr_assert_neq(asked->status, 0, "%s", e2e_describe(asked));
         cr_assert_str_eq(asked->out, "", "the container must not run: %s", e2e_describe(asked));
         cr_assert(strncmp(asked->err, "oci-idmap-runtime: rootfs: ", 27) == 0 &&
