@@ -35,6 +35,7 @@
 #include "../oci/json.h"
 #include "../oci/mountinfo.h"
 #include "userns.h"
+#include "wrapper_overlay.h"
 
 /* The hook's activation annotation (oci/plan.h has the hook's copy): auto,
  * true or false.  Kept here too so that the wrapper does not depend on the
@@ -48,7 +49,9 @@ struct target {
         bool recursive;                 /* ridmap */
         bool asked;                     /* explicitly: failing is an error */
         bool own_mapping;               /* not the container's: a user namespace of its own */
+        bool rootfs;                    /* root.path: an overlay there is made anew */
         int tree;                       /* the detached idmapped clone, or -EBADF */
+        struct wrap_overlay ovl;        /* or, for an overlay rootfs, the new overlay */
 };
 
 struct job {
@@ -66,6 +69,7 @@ static void job_free(struct job *j)
                 free(j->t[i].path);
                 if (j->t[i].tree >= 0)
                         close(j->t[i].tree);
+                wrap_overlay_free(&j->t[i].ovl);
         }
         free(j->t);
         free(j->bundle);
@@ -219,7 +223,7 @@ static struct target *add_target(struct job *j, const char *path, struct err *e)
                 return NULL;
         j->t = t;
         t = &j->t[j->n];
-        *t = (struct target){ .path = strdup(path), .tree = -EBADF };
+        *t = (struct target){ .path = strdup(path), .tree = -EBADF, .ovl = WRAP_OVERLAY_INIT };
         if (!t->path)
                 return NULL;
         j->n++;
@@ -334,6 +338,7 @@ static int job_plan(struct job *j, const char *runtime, struct err *e)
                 if (!t)
                         return err_set(e, ENOMEM, "out of memory");
                 snprintf(t->what, sizeof(t->what), "rootfs");
+                t->rootfs = true;
                 t->mapping = &c->idmap;
                 t->asked = act == ACT_TRUE;
         }
@@ -378,15 +383,23 @@ static int idmap_error(const struct target *t, int at, int errnum, struct err *e
 
 /* Phase one, in the host's namespace, changing nothing there: a detached
  * recursive clone of t->path, idmapped (its top, or every mount in it for
- * ridmap).  Stored in t->tree. */
+ * ridmap).  Stored in t->tree.  A rootfs that is the root of an overlay
+ * mount, which cannot be idmapped, gets a new overlay on idmapped layers
+ * instead (wrapper_overlay.c), in t->ovl. */
 static int make_tree(struct target *t, int userns, struct err *e)
 {
         _cleanup_close_ int at = -EBADF, tree = -EBADF;
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (unsigned)userns };
+        int r;
 
         at = open(t->path, O_PATH | O_CLOEXEC);
         if (at < 0)
                 return err_sys(e, errno, "%s: open `%s`", t->what, t->path);
+        if (t->rootfs) {
+                r = wrap_overlay_make(at, t->path, t->what, t->mapping, userns, &t->ovl, e);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+        }
         tree = open_tree(at, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
         if (tree < 0)
                 return err_sys(e, errno, "%s: open_tree `%s`", t->what, t->path);
@@ -408,6 +421,8 @@ static int attach_tree(const struct target *t, struct err *e)
 
         if (at < 0)
                 return err_sys(e, errno, "%s: open `%s`", t->what, t->path);
+        if (t->ovl.mnt >= 0)
+                return wrap_overlay_attach(&t->ovl, at, t->path, t->what, e);
         if (move_mount(t->tree, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return err_sys(e, errno, "%s: move_mount onto `%s`", t->what, t->path);
         return 0;
@@ -466,7 +481,7 @@ static int job_apply(struct job *j, struct err *e)
                 return r;
         r = enter_private_ns(e);
         for (size_t i = 0; r >= 0 && i < j->n; i++)
-                if (j->t[i].tree >= 0)
+                if (j->t[i].tree >= 0 || j->t[i].ovl.mnt >= 0)
                         r = attach_tree(&j->t[i], e);
         return r;
 }

@@ -53,7 +53,9 @@ bool wrap_runtime_idmaps_mounts(const char *runtime);
  * volume needs an idmap the runtime will not make, moves this process into
  * a mount namespace of its own (unshare(CLONE_NEWNS), `/` made a recursive
  * slave: host mounts still propagate in, nothing propagates out) and covers
- * each such path there with an idmapped clone.  Returns 0 when the caller
+ * each such path there with an idmapped clone (an overlay rootfs, which
+ * cannot be idmapped, with a new overlay on idmapped layers:
+ * wrapper_overlay.h).  Returns 0 when the caller
  * may exec the runtime (whether or not anything was done), or a negative
  * errno with `e` naming what and where; the namespace, if made, dies with
  * the process. */

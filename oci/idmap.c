@@ -264,6 +264,15 @@ bool idmap_container_has(const struct id_map *m, uint32_t container_id)
         return container_range_of(m, container_id) != NULL;
 }
 
+bool idmap_to_host(const struct id_map *m, uint32_t container_id, uint32_t *host_id)
+{
+        const struct id_range *r = container_range_of(m, container_id);
+
+        if (r)
+                *host_id = r->host_id + (container_id - r->container_id);
+        return r != NULL;
+}
+
 static int range_cmp(const void *a, const void *b)
 {
         const struct id_range *x = a, *y = b;

@@ -69,6 +69,10 @@ bool idmap_host_has(const struct id_map *m, uint32_t host_id);
 /* True when some range covers `container_id` on the inside. */
 bool idmap_container_has(const struct id_map *m, uint32_t container_id);
 
+/* The host id that container id `container_id` maps to, in *host_id;
+ * false when no range covers it. */
+bool idmap_to_host(const struct id_map *m, uint32_t container_id, uint32_t *host_id);
+
 /* True when both maps send every id to the same place, whatever the order
  * or split of their ranges ("0 1000 10" + "10 1010 10" equals "0 1000 20"):
  * the kernel sorts extents and looks ids up by range, so both give the same

@@ -269,19 +269,21 @@ static int refuse_rootfs(const struct plan_input *in, struct plan *p, enum plan_
         return 0;
 }
 
-/* The host id that container id `id` maps to. */
-static bool to_host(const struct id_map *m, uint32_t id, uint32_t *out)
-{
-        for (size_t i = 0; i < m->n; i++)
-                if (id >= m->r[i].container_id && id - m->r[i].container_id < m->r[i].size) {
-                        *out = m->r[i].host_id + (id - m->r[i].container_id);
-                        return true;
-                }
-        return false;
-}
-
 /* An overlay rootfs: rebuilt on idmapped layers.  1 to go on, 0 when left
  * alone under auto (with a notice), or an error. */
+static bool layer_path_known(const char *path)
+{
+        return path && path[0] == '/' && path[1] != '\0';
+}
+
+static bool layer_paths_known(const struct ovl_options *o)
+{
+        for (size_t i = 0; i < o->n_lower; i++)
+                if (!layer_path_known(o->lower[i]))
+                        return false;
+        return !o->upper || (layer_path_known(o->upper) && layer_path_known(o->work));
+}
+
 static int plan_overlay(const struct plan_input *in, struct plan *p,
                         const struct mountinfo_entry *mi, struct err *e)
 {
@@ -299,8 +301,16 @@ static int plan_overlay(const struct plan_input *in, struct plan *p,
                 err_clear(e);
                 return refuse_rootfs(in, p, REASON_OVERLAY_UNSUPPORTED, detail, e);
         }
+        /* Layers given to the kernel as fds (lowerdir+ with FSCONFIG_SET_FD:
+         * the runtime wrapper's overlay, say) show as "/" or not at all in
+         * the table: their paths cannot be found again, and "/" is the
+         * host's root.  Such an overlay is never rebuilt. */
+        if (!layer_paths_known(&p->overlay))
+                return refuse_rootfs(in, p, REASON_OVERLAY_UNSUPPORTED, "its layers were given "
+                                     "to the kernel as file descriptors, and the mount table "
+                                     "does not say where they are", e);
         /* The new overlay is made with the container root's host ids. */
-        if (!to_host(&c->idmap.uid, 0, &uid) || !to_host(&c->idmap.gid, 0, &gid))
+        if (!idmap_to_host(&c->idmap.uid, 0, &uid) || !idmap_to_host(&c->idmap.gid, 0, &gid))
                 return refuse_rootfs(in, p, REASON_OVERLAY_UNSUPPORTED, "the container's "
                                      "mapping gives its root no host id, which the rebuilt "
                                      "overlay's upper layer needs", e);

@@ -10,9 +10,12 @@
  * with podman and handed to containerd as an OCI archive: no registry.
  *
  * containerd knows nothing of the hook or of this user namespace: ctr runs
- * the container through a wrapper (--runc-binary) that adds both to the
+ * the container through a script (--runc-binary) that adds both to the
  * bundle's config.json before it execs runc, as a user would wire the hook
- * into an engine that cannot be told.  Without idmap support of its own,
+ * into an engine that cannot be told.  The other way: the script adds only
+ * the user namespace and execs oci-idmap-runtime (OCI_IDMAP_RUNTIME=runc),
+ * which rebuilds the snapshot's overlay on idmapped layers in a mount
+ * namespace of its own before runc runs.  Without idmap support of its own,
  * containerd would chown a copy of the snapshot (`ctr run --uidmap`); here
  * the snapshot stays as unpacked, owned by 0.
  */
@@ -98,20 +101,27 @@ static void import_image(const struct containerd *c)
         e2e_expect_ok(e2e_run(CTR(c, "images", "import", archive)));
 }
 
+/* How the container gets its idmapped rootfs, if at all. */
+enum way { NEITHER, THE_HOOK, THE_WRAPPER };
+
 /* The runc that ctr hands to containerd's shim.  At `create` it edits the
  * bundle's config.json: a user namespace 0:100000:65536 and, with the hook,
  * the project's hook at createRuntime.  containerd makes its state dirs 0700
  * and 0711 for root; the container's root (100000 on the host) must reach
  * the bundle's rootfs, so every dir from the state dir down to the bundle
- * gets o+x (all of them in the test's tmpfs). */
-static const char *write_runc_wrapper(const struct containerd *c, enum e2e_hook hook)
+ * gets o+x (all of them in the test's tmpfs).  It then execs runc, or, for
+ * THE_WRAPPER, oci-idmap-runtime in front of runc (every command, not only
+ * create: the wrapper hands the others through). */
+static const char *write_runc_wrapper(const struct containerd *c, enum way way)
 {
-        const char *path = e2e_strf("%s/runc-wrapper-%s", c->dir,
-                                    hook == E2E_WITH_HOOK ? "with-hook" : "without-hook");
-        const char *add_hook = hook == E2E_WITH_HOOK
+        static const char *const names[] = { "without-hook", "with-hook", "via-wrapper" };
+        const char *path = e2e_strf("%s/runc-wrapper-%s", c->dir, names[way]);
+        const char *add_hook = way == THE_HOOK
                 ? e2e_strf(" | .hooks.createRuntime = [{\"path\": \"%s\", "
                            "\"args\": [\"oci-idmap-hook\", \"createRuntime\"]}]", HOOK_BIN)
                 : "";
+        const char *exec = way == THE_WRAPPER
+                ? e2e_strf("OCI_IDMAP_RUNTIME=runc exec %s", WRAPPER_BIN) : "exec runc";
 
         e2e_write_file(path, e2e_strf(
                 "#!/bin/sh\n"
@@ -133,8 +143,8 @@ static const char *write_runc_wrapper(const struct containerd *c, enum e2e_hook 
                 "        d=$bundle\n"
                 "        while [ \"$d\" != %s ]; do chmod o+x \"$d\"; d=$(dirname \"$d\"); done\n"
                 "fi\n"
-                "exec runc \"$@\"\n",
-                c->state, E2E_HOST_BASE, add_hook, c->state));
+                "%s \"$@\"\n",
+                c->state, E2E_HOST_BASE, add_hook, c->state, exec));
         cr_assert_eq(chmod(path, 0755), 0);
         return path;
 }
@@ -216,7 +226,7 @@ E2E_TEST(containerd, snapshot_is_owned_by_0_inside_and_writes_land_in_upper_as_0
         import_image(&c);
         struct ovl_layers *image = image_layers();
         const char *listing = ovl_layers_listing(image);
-        struct e2e_result *r = run_container(&c, "with-hook", write_runc_wrapper(&c, E2E_WITH_HOOK));
+        struct e2e_result *r = run_container(&c, "with-hook", write_runc_wrapper(&c, THE_HOOK));
         e2e_expect_out(r, "0\n0\n");
         e2e_expect_owner(snapshot_upper(&c, "with-hook", image), "made-inside", 0);
         ovl_expect_layers_unchanged(image, listing);
@@ -235,7 +245,7 @@ E2E_TEST(containerd, snapshot_shows_65534_and_is_not_writable_without_the_hook)
         struct ovl_layers *image = image_layers();
         const char *listing = ovl_layers_listing(image);
         struct e2e_result *r = run_container(&c, "without-hook",
-                                             write_runc_wrapper(&c, E2E_WITHOUT_HOOK));
+                                             write_runc_wrapper(&c, NEITHER));
         cr_assert_neq(r->status, 0, "%s", e2e_describe(r));
         cr_assert_str_eq(r->out, "65534\n", "%s", e2e_describe(r));
         e2e_expect_err_has(r, "/made-inside: Permission denied");
@@ -243,4 +253,27 @@ E2E_TEST(containerd, snapshot_shows_65534_and_is_not_writable_without_the_hook)
         ovl_expect_layers_unchanged(image, listing);
         remove_container(&c, "without-hook");
         stop_containerd(&c);
+}
+
+/* The second way: oci-idmap-runtime as containerd's runc binary (behind a
+ * script that adds only the user namespace).  The container sees its
+ * snapshot owned by 0, its writes land in the snapshot's upper dir owned by
+ * 0, the image's layers do not change, and the host's mount table is the
+ * same: the rebuilt overlay lived in the wrapper's namespace alone. */
+E2E_TEST(containerd, snapshot_is_owned_by_0_inside_and_writes_land_in_upper_as_0_through_the_wrapper)
+{
+        struct containerd c;
+
+        start_containerd(&c);
+        import_image(&c);
+        struct ovl_layers *image = image_layers();
+        const char *listing = ovl_layers_listing(image);
+        const char *host_before = e2e_host_mounts();
+        struct e2e_result *r = run_container(&c, "via-wrapper", write_runc_wrapper(&c, THE_WRAPPER));
+        e2e_expect_out(r, "0\n0\n");
+        e2e_expect_owner(snapshot_upper(&c, "via-wrapper", image), "made-inside", 0);
+        ovl_expect_layers_unchanged(image, listing);
+        remove_container(&c, "via-wrapper");
+        stop_containerd(&c);
+        e2e_expect_host_mounts(host_before);
 }

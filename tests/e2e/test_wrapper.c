@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "lib_e2e.h"
+#include "lib_overlay.h"
 #include "tests/support/oci_bundle.h"
 
 enum rt { RUNC_1_1, RUNC_1_3, CRUN_1_8, CRUN_1_27 };
@@ -402,61 +403,7 @@ static void expect_wrapper_line(const struct e2e_result *r, const char *needle)
         cr_assert_str_eq(r->out, "", "the container must not run: %s", e2e_describe(r));
 }
 
-static const char *overlay_rootfs(void)
-{
-        const char *base = e2e_disk_dir();
-        const char *lower = e2e_strf("%s/ovl-lower", base), *upper = e2e_strf("%s/ovl-upper", base);
-        const char *work = e2e_strf("%s/ovl-work", base), *merged = e2e_strf("%s/ovl-merged", base);
-
-        e2e_make_rootfs(lower);
-        e2e_mkdirs(upper, 0755);
-        e2e_mkdirs(work, 0755);
-        e2e_mkdirs(merged, 0755);
-        cr_assert_eq(mount("overlay", merged, "overlay", 0,
-                           e2e_strf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work)), 0);
-        return merged;
-}
-
-/* An overlay mount cannot be idmapped.  Asked for explicitly, the wrapper
- * refuses, naming the path and the filesystem; the container never starts. */
-static void overlay_rootfs_asked_is_refused(enum rt rt)
-{
-        const char *before = e2e_host_mounts();
-        const char *merged = overlay_rootfs();
-        struct e2e_result *r = wrun(&(struct wrun){
-                .rt = rt, .rootfs = merged,
-                .annotations = E2E_ARGV("io.github.oci-idmap-hook.rootfs", "true"),
-                .args = E2E_SH("echo started"),
-        });
-        umount2(merged, MNT_DETACH);
-        expect_wrapper_line(r, e2e_strf("rootfs: `%s` cannot be idmapped", merged));
-        expect_wrapper_line(r, "filesystem overlay");
-        expect_nothing_left(rt, before);
-}
-
-E2E_TEST(wrapper, overlay_rootfs_asked_for_is_refused_naming_path_and_filesystem_runc_1_3)
-{
-        overlay_rootfs_asked_is_refused(RUNC_1_3);
-}
-
-E2E_TEST(wrapper, overlay_rootfs_asked_for_is_refused_naming_path_and_filesystem_crun_1_27)
-{
-        overlay_rootfs_asked_is_refused(CRUN_1_27);
-}
-
-/* Under auto the same rootfs is handed through untouched, without a word:
- * the container starts as it does without the wrapper. */
-E2E_TEST(wrapper, overlay_rootfs_under_auto_is_handed_through_untouched_runc_1_3)
-{
-        const char *merged = overlay_rootfs();
-        struct e2e_result *r = wrun(&(struct wrun){
-                .rt = RUNC_1_3, .rootfs = merged,
-                .args = E2E_SH("stat -c %u /; grep -c idmapped /proc/self/mountinfo"),
-        });
-        umount2(merged, MNT_DETACH);
-        cr_assert_str_eq(r->out, "65534\n0\n", "%s", e2e_describe(r));
-        cr_assert_null(strstr(r->err, "oci-idmap-runtime"), "%s", e2e_describe(r));
-}
+/* An overlay root.path the wrapper makes anew: tests/e2e/test_wrapper_overlay.c. */
 
 static struct e2e_result *wrapped(enum rt rt, const char *const *args)
 {
@@ -1130,17 +1077,22 @@ E2E_TEST(wrapper, repeated_key_is_left_to_the_runtime_unless_something_was_asked
         expect_wrapper_line(r, "hostname");
 }
 
-/* Under auto, a rootfs that cannot be idmapped leaves the runtime exactly
- * where the wrapper was called: the same process, the same mount
- * namespace, the arguments as given. */
-E2E_TEST(wrapper_passthrough, overlay_rootfs_under_auto_reaches_the_runtime_in_the_callers_namespace)
+/* Under auto, a rootfs that cannot be idmapped (an overlay with a layer on
+ * FUSE, which cannot be idmapped) leaves the runtime exactly where the
+ * wrapper was called: the same process, the same mount namespace, the
+ * arguments as given. */
+E2E_TEST(wrapper_passthrough, unidmappable_overlay_rootfs_under_auto_reaches_the_runtime_in_the_callers_namespace)
 {
-        const char *merged = overlay_rootfs();
+        struct ovl_layers *l = ovl_make_layers("layers", 1);
+        struct e2e_proc fuse;
+        const char *fuse_layer = ovl_start_fuse_layer(&fuse, "odd-layer");
+        struct ovl_rootfs *o = ovl_mount(e2e_strf("%s:%s", fuse_layer, l->lowerdir), "c", 0);
         const char *bundle = write_bundle(&(struct wrun){
-                .rt = RUNC_1_3, .rootfs = merged, .args = E2E_SH("true"),
+                .rt = RUNC_1_3, .rootfs = o->merged, .args = E2E_SH("true"),
         }, "ovl");
         expect_handed_through(E2E_ARGV("--root", "/r", "create", "--bundle", bundle, "ovl"));
-        umount2(merged, MNT_DETACH);
+        cr_assert_eq(umount2(o->merged, 0), 0);
+        ovl_stop_fuse_layer(&fuse, fuse_layer);
 }
 
 /* The runtime names packaging/containers.conf.d/50-oci-idmap-runtime.conf

@@ -331,6 +331,21 @@ Test(plan_crafted, overlay_rootfs_that_needs_a_mapping_is_rebuilt_on_idmapped_la
         release(&fx);
 }
 
+Test(plan_crafted, overlay_made_from_layer_fds_is_never_rebuilt_from_the_paths_it_shows)
+{
+        struct fixture fx = { 0 };
+        /* what the kernel shows for layers given as fds: "/" is no layer */
+        const char *mi = "1 0 0:1 / /b/rootfs rw - overlay none "
+                         "rw,lowerdir+=/,lowerdir+=/,upperdir=/upper,workdir=/work,uuid=on\n";
+
+        cr_assert_eq(crafted(&fx, "", userns_linux, mi, owned_by_root, ACTIVATION_AUTO), 0, "%s",
+                     fx.e.msg);
+        cr_assert_not(fx.plan.root.idmap);
+        cr_assert_eq(fx.plan.root.reason, REASON_OVERLAY_UNSUPPORTED);
+        expect_contains(fx.plan.notice, "given to the kernel as file descriptors");
+        release(&fx);
+}
+
 Test(plan_crafted, overlay_rootfs_with_data_only_layers_is_left_alone_under_auto_and_refused_when_asked)
 {
         struct fixture fx = { 0 };
