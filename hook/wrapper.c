@@ -243,7 +243,7 @@ static const struct id_mapping *volume_mapping(const struct oci_config *c, const
         if (!bind || !m->source)
                 return NULL;
         if (m->has_idmap)
-                return &m->idmap;
+                return m->idmap;
         return *recursive || oci_mount_has_option(m, "idmap") ? &c->idmap : NULL;
 }
 

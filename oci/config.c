@@ -236,10 +236,20 @@ static int take_mount(const struct json *v, const char *where, size_t i, struct 
                 if (r < 0)
                         return r;
         }
+        if (!json_get(v, "uidMappings") && !json_get(v, "gidMappings"))
+                return 0;
+        m->idmap = calloc(1, sizeof(*m->idmap));
+        if (!m->idmap)
+                return err_set(e, ENOMEM, "%s: out of memory", where);
         snprintf(field, sizeof(field), "mounts[%zu].", i);
         snprintf(label, sizeof(label), "mounts[%zu] (%s): ", i,
                  msg_quote(dest->s, dest->len, false, q, sizeof(q)));
-        return take_mapping(v, where, field, label, &m->idmap, &m->has_idmap, e);
+        r = take_mapping(v, where, field, label, m->idmap, &m->has_idmap, e);
+        if (r >= 0 && !m->has_idmap) {
+                free(m->idmap);
+                m->idmap = NULL;
+        }
+        return r;
 }
 
 static int take_mounts(const struct json *v, const char *where, struct oci_config *c,
@@ -723,6 +733,7 @@ void oci_config_free(struct oci_config *c)
                 free(m->type);
                 free(m->source);
                 free_strv(m->options, m->n_options);
+                free(m->idmap);
         }
         free(c->mounts);
         annotations_free(&c->annotations);

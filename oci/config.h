@@ -22,7 +22,9 @@ struct oci_mount {
         char **options;
         size_t n_options;
         bool has_idmap;         /* the mount's own uidMappings/gidMappings */
-        struct id_mapping idmap;
+        /* ... allocated only then (a mapping is 8 KiB, and a config can
+         * have thousands of mounts); NULL otherwise. */
+        struct id_mapping *idmap;
 };
 
 struct oci_config {

@@ -141,7 +141,7 @@ static int mount_mapping(struct plan *p, const struct oci_config *c, size_t i,
                 value = name[5] == '=' ? name + 6 : NULL;
         }
         if (m->has_idmap) {
-                *out = &m->idmap;
+                *out = m->idmap;
                 return 0;
         }
         if (!asked)
@@ -152,11 +152,13 @@ static int mount_mapping(struct plan *p, const struct oci_config *c, size_t i,
         }
         snprintf(where, sizeof(where), "config.json: mounts[%zu] (%s): option %sidmap", i,
                  m->destination, *recursive ? "r" : "");
-        struct id_mapping *slot = &p->owned[p->n_owned];
+        struct id_mapping *slot = malloc(sizeof(*slot));
+        if (!slot)
+                return err_set(e, ENOMEM, "out of memory");
+        p->owned[p->n_owned++] = slot;  /* freed with the plan, whatever follows */
         int r = idmap_parse_crun_option(value, &c->idmap, slot, where, e);
         if (r < 0)
                 return r;
-        p->n_owned++;
         *out = slot;
         return 0;
 }
@@ -727,7 +729,7 @@ int plan_build(const struct plan_input *in, struct plan *out, struct err *e)
         p.n_mounts = c->n_mounts;
         if (c->n_mounts) {
                 p.mounts = calloc(c->n_mounts, sizeof(*p.mounts));
-                p.owned = calloc(c->n_mounts, sizeof(*p.owned));
+                p.owned = calloc(c->n_mounts, sizeof(*p.owned));       /* pointers */
                 if (!p.mounts || !p.owned) {
                         plan_free(&p);
                         return err_set(e, ENOMEM, "out of memory");
@@ -782,6 +784,8 @@ bool plan_has_work(const struct plan *p)
 void plan_free(struct plan *p)
 {
         free(p->mounts);
+        for (size_t i = 0; i < p->n_owned; i++)
+                free(p->owned[i]);
         free(p->owned);
         free(p->steps);
         ovl_options_free(&p->overlay);

@@ -137,7 +137,7 @@ struct plan {
         const struct id_mapping *mappings[64];
         size_t n_mappings;
         /* Mappings parsed from crun's idmap=... options live here. */
-        struct id_mapping *owned;
+        struct id_mapping **owned;
         size_t n_owned;
         /* For STEP_OVERLAY_STACK: the overlay's layers and options, and the
          * host ids of the container's root, which the new overlay is made

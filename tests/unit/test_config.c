@@ -460,12 +460,12 @@ Test(config_mounts, mount_with_mappings_of_its_own_is_read_runtime_spec_1_1)
         m = &c.mounts[1];
         cr_assert_str_eq(m->destination, "/data");
         cr_assert(m->has_idmap);
-        cr_assert_eq(m->idmap.uid.n, 2);
-        cr_assert_eq(m->idmap.uid.r[1].container_id, 1000);
-        cr_assert_eq(m->idmap.uid.r[1].host_id, 300000);
-        cr_assert_eq(m->idmap.uid.r[1].size, 1);
-        cr_assert_eq(m->idmap.gid.n, 1);
-        cr_assert_eq(m->idmap.gid.r[0].host_id, 200000);
+        cr_assert_eq(m->idmap->uid.n, 2);
+        cr_assert_eq(m->idmap->uid.r[1].container_id, 1000);
+        cr_assert_eq(m->idmap->uid.r[1].host_id, 300000);
+        cr_assert_eq(m->idmap->uid.r[1].size, 1);
+        cr_assert_eq(m->idmap->gid.n, 1);
+        cr_assert_eq(m->idmap->gid.r[0].host_id, 200000);
         parsetest_assert_container_mapping(&c.idmap);
         oci_config_free(&c);
 }
