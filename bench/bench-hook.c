@@ -363,6 +363,21 @@ static int open_or_null(const char *path, int flags)
         return open(path[0] ? path : "/dev/null", flags | O_CLOEXEC, 0644);
 }
 
+/* Nothing to read: an empty pipe, never the host's /dev/null, which crun
+ * 1.8.1 would chown to the container root's host ids (it chowns its
+ * stdio). */
+static int open_input(const char *path)
+{
+        int p[2];
+
+        if (path[0])
+                return open(path, O_RDONLY | O_CLOEXEC);
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -1;
+        close(p[1]);
+        return p[0];
+}
+
 static struct spawn_res spawner_serve(struct spawn_req *q)
 {
         struct spawn_res r = { 0 };
@@ -383,7 +398,7 @@ static struct spawn_res spawner_serve(struct spawn_req *q)
                 off += strlen(argv[i]) + 1;
         }
         argv[q->argc < 127 ? q->argc : 127] = NULL;
-        in = open_or_null(q->in, O_RDONLY);
+        in = open_input(q->in);
         out = open_or_null(q->out, O_WRONLY | O_CREAT | O_TRUNC);
         if (in < 0 || out < 0) {
                 r.status = -errno;

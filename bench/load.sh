@@ -145,6 +145,10 @@ fi
 
 mount -t tmpfs tmpfs /run                       # runtimes' state, gone with the namespace
 mkdir -p /run/oih-load/bundles
+# A /dev/null of this namespace's own: crun 1.8.1 chowns its stdio to the
+# container root's host ids, and a runtime given /dev/null would change the
+# machine's.
+mknod -m 666 /run/oih-load/null c 1 3 && mount --bind /run/oih-load/null /dev/null
 work=$(mktemp -d "$workdir/oih-load.XXXXXX")
 cg=oih-load-$$
 cleanup() {
