@@ -588,3 +588,45 @@ E2E_TEST(overlay_volume, idmap_bind_of_a_directory_inside_an_overlay_is_refused_
 {
         bind_inside_overlay_is_refused(E2E_CRUN);
 }
+
+/* A mount on the overlay (a tmpfs the test puts on /opaque, which the
+ * runtime's rbind brings along) is carried onto the rebuilt overlay:
+ * idmapped with it under `ridmap`, as it is, under `idmap`.  runc only:
+ * crun 1.8.1 brings no submount along with the bind here (with or without
+ * the hook, as in test_hook_bundle's ridmap test). */
+static void volume_submount_is_carried(enum e2e_runtime rt, const char *opt, bool mapped)
+{
+        const char *host_before = e2e_host_mounts();
+        struct ovl_layers *l = ovl_make_layers("vlayers", 2);
+        struct ovl_rootfs *o = ovl_mount(l->lowerdir, "v", 0);
+        const char *sub = e2e_strf("%s/opaque", o->merged);
+        cr_assert_eq(mount("tmpfs", sub, "tmpfs", MS_NOSUID, "mode=0755"), 0, "mount `%s`", sub);
+        e2e_write_file(e2e_strf("%s/in-tmpfs", sub), "t\n");
+        const struct e2e_mount vol[] = { { "/vol", "bind", o->merged, E2E_ARGV("rbind", opt) } };
+
+        struct e2e_result *r = run_bundle(&(struct e2e_bundle){
+                .runtime = rt, .hook = E2E_WITH_HOOK, .rootfs = volume_rootfs(),
+                .mounts = vol, .n_mounts = 1,
+                .args = E2E_SH("stat -c %u /vol /vol/opaque; cat /vol/opaque/in-tmpfs; "
+                               "echo ==; cat /proc/self/mountinfo"),
+        }, NULL);
+        const char *files, *mi;
+        split_at_marker(r, &files, &mi);
+        cr_assert_str_eq(files, mapped ? "0\n0\nt\n" : "0\n65534\nt\n", "%s", e2e_describe(r));
+        e2e_expect_idmapped(mi, "/vol/opaque", mapped);
+        e2e_expect_mount_flags(e2e_mount_view_parse(mi), "/vol/opaque", E2E_NOSUID, mi);
+        cr_assert_str_eq(e2e_mount_view_only(e2e_mount_view_parse(mi), "/vol", mi)->fstype,
+                         "overlay");
+        cr_assert_eq(umount2(sub, 0), 0);
+        e2e_expect_host_mounts(host_before);
+}
+
+E2E_TEST(overlay_volume, ridmap_volume_submount_is_carried_and_idmapped_runc)
+{
+        volume_submount_is_carried(E2E_RUNC, "ridmap", true);
+}
+
+E2E_TEST(overlay_volume, idmap_volume_submount_is_carried_as_it_is_runc)
+{
+        volume_submount_is_carried(E2E_RUNC, "idmap", false);
+}
