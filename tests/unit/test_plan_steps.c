@@ -532,3 +532,32 @@ Test(overlay_volume, not_asked_it_is_left_as_the_runtime_made_it)
         cr_assert_eq(fx.plan.n_steps, 0);
         release(&fx);
 }
+
+Test(overlay_volume, plan_json_names_each_overlay_it_makes_anew)
+{
+        struct fx fx = { 0 };
+        char *out = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        plan(&fx, BIND("/img", "\"rbind\",\"idmap\""), NULL,
+             "20 10 0:40 / " RT "/img rw,relatime - overlay overlay " OVL_SUPER ",index=off\n",
+             RUNTIME_RUNC_BY_PATH, ACTIVATION_FALSE);
+        cr_assert_eq(fx.r, 0, "%s", fx.e.msg);
+        f = open_memstream(&out, &len);
+        cr_assert_eq(plan_print_json(&fx.plan, f), 0);
+        fclose(f);
+        /* beautified: compared without its white space (none in these values) */
+        for (char *r = out, *w = out;; r++) {
+                if (*r != ' ' && *r != '\n')
+                        *w++ = *r;
+                if (!*r)
+                        break;
+        }
+        cr_assert(strstr(out, "\"kind\":\"overlay-swap\"") &&
+                  strstr(out, "\"overlay\":{\"lowerdirs\":[\"/l2\",\"/l1\"],\"upperdir\":\"/u/fs\","
+                              "\"workdir\":\"/u/work\",\"options\":[\"index=off\"],"
+                              "\"uid\":100000,\"gid\":100000}"), "%s", out);
+        free(out);
+        release(&fx);
+}
