@@ -51,7 +51,7 @@ struct applier {
         int proc_self;                  /* /proc/self, opened before entering the namespace */
         int root;                       /* the rootfs copy, once the path steps begin */
         int mask_dir;                   /* the first tmpfs that masks a directory */
-        int overlay;                    /* the new overlay rootfs, made before entering */
+        int *overlays;                  /* the new overlays (plan.overlays), made before entering */
         FILE *trace;                    /* each step done, as the plan prints it */
 };
 
@@ -197,31 +197,21 @@ static int detach(struct applier *a, int fd)
         return r;
 }
 
-static int do_idmap(struct applier *a, const struct plan_step *s, struct err *e)
+static bool swaps(const struct plan_step *s)
 {
-        struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP,
-                                   .userns_fd = (__u64)a->userns_fds[s->mapping_index] };
-        _cleanup_close_ int fd = reach(a, s, e), tree = -EBADF, target = -EBADF;
-        const struct mountinfo_entry *now;
-        _cleanup_free_ char *point = NULL;
-        bool is_root;
-        int parent, copy, r;
+        return s->kind == STEP_IDMAP_SWAP || s->kind == STEP_OVERLAY_SWAP;
+}
 
-        if (fd < 0)
-                return fd;
-        now = mountinfo_by_id(&a->now, a->cur[orig_index(a, s->mount)]);
-        parent = now->parent_id;
-        point = strdup(now->mount_point);
-        if (!point)
-                return err_set(e, ENOMEM, "out of memory");
-        tree = open_tree(fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-        if (tree < 0)
-                return err_sys(e, errno, "open_tree `%s` (%s)", point, s->why);
-        if (mount_setattr(tree, "", AT_EMPTY_PATH | (s->recursive ? AT_RECURSIVE : 0), &attr,
-                          sizeof(attr)) < 0)
-                return errno == EINVAL ? idmap_refused(s, a->userns_fds[s->mapping_index], e)
-                                       : err_sys(e, errno, "idmap `%s` (%s)", point, s->why);
-        r = s->kind == STEP_IDMAP_SWAP ? detach(a, fd) : -EINVAL;
+/* Puts the detached tree `tree` where the mount behind `fd` is (at `point`,
+ * on mount `parent`): instead of it for a SWAP step, on top of it for a
+ * STACK step or for a mount the kernel keeps locked to its parent. */
+static int put_in_place(struct applier *a, const struct plan_step *s, int fd, int tree,
+                        const char *point, int parent, struct err *e)
+{
+        _cleanup_close_ int target = -EBADF;
+        int r = swaps(s) ? detach(a, fd) : -EINVAL, to = fd;
+        bool is_root;
+
         if (r == 0) {
                 /* The old mount is gone: its mount point now leads to the
                  * parent's directory, where the copy goes. */
@@ -231,13 +221,53 @@ static int do_idmap(struct applier *a, const struct plan_step *s, struct err *e)
                 if (mount_id_of(target, &is_root) != parent)
                         return err_set(e, ESTALE, "`%s` (%s): no longer on mount %d (changed while "
                                        "the hook ran)", point, s->why, parent);
-        } else if (r == -EINVAL) {
-                target = TAKE_FD(fd);   /* stacked: on top of the old one */
-        } else {
+                to = target;
+        } else if (r != -EINVAL) {
                 return err_sys(e, -r, "detach `%s` (%s)", point, s->why);
         }
-        if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        if (move_mount(tree, "", to, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return err_sys(e, errno, "move_mount onto `%s` (%s)", point, s->why);
+        return 0;
+}
+
+/* The mount point and parent that the current copy of the step's mount
+ * has now, for put_in_place. */
+static char *where_now(struct applier *a, const struct plan_step *s, int *parent, struct err *e)
+{
+        const struct mountinfo_entry *now = mountinfo_by_id(&a->now, a->cur[orig_index(a, s->mount)]);
+        char *point = now ? strdup(now->mount_point) : NULL;
+
+        if (!point)
+                err_set(e, now ? ENOMEM : ENOENT, now ? "out of memory" : "`%s` (%s): the mount is "
+                        "gone (changed while the hook ran)", s->mount->mount_point, s->why);
+        *parent = now ? now->parent_id : -1;
+        return point;
+}
+
+static int do_idmap(struct applier *a, const struct plan_step *s, struct err *e)
+{
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP,
+                                   .userns_fd = (__u64)a->userns_fds[s->mapping_index] };
+        _cleanup_close_ int fd = reach(a, s, e), tree = -EBADF;
+        _cleanup_free_ char *point = NULL;
+        bool is_root;
+        int parent, copy, r;
+
+        if (fd < 0)
+                return fd;
+        point = where_now(a, s, &parent, e);
+        if (!point)
+                return -e->errnum;
+        tree = open_tree(fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (tree < 0)
+                return err_sys(e, errno, "open_tree `%s` (%s)", point, s->why);
+        if (mount_setattr(tree, "", AT_EMPTY_PATH | (s->recursive ? AT_RECURSIVE : 0), &attr,
+                          sizeof(attr)) < 0)
+                return errno == EINVAL ? idmap_refused(s, a->userns_fds[s->mapping_index], e)
+                                       : err_sys(e, errno, "idmap `%s` (%s)", point, s->why);
+        r = put_in_place(a, s, fd, tree, point, parent, e);
+        if (r < 0)
+                return r;
         copy = mount_id_of(tree, &is_root);
         if (copy < 0)
                 return err_sys(e, -copy, "statx the copy of `%s`", point);
@@ -248,25 +278,30 @@ static int do_idmap(struct applier *a, const struct plan_step *s, struct err *e)
         return 0;
 }
 
-/* ---- an overlay rootfs, made anew on idmapped layers (overlay_build.c) ------- */
+/* ---- an overlay, made anew on idmapped layers (overlay_build.c) --------------- */
 
 /* Before entering the container's mount namespace: the new overlay, made
- * and detached, in a->overlay, with the runtime's own flags on the rootfs
- * mount.  The layers' paths are the host's, as the overlay was given them. */
+ * and detached, in a->overlays, with the runtime's own flags on the old
+ * overlay's mount (the rootfs, or the volume's bind).  The layers' paths
+ * are the host's, as the overlay was given them. */
 static int prepare_overlay(struct applier *a, const struct plan_step *s, struct err *e)
 {
+        const struct plan_overlay *o = &a->p->overlays[s->overlay_index];
         const struct overlay_build b = {
-                .options = &a->p->overlay,
+                .options = &o->options,
                 .userns_fd = a->userns_fds[s->mapping_index],
-                .uid = a->p->overlay_uid,
-                .gid = a->p->overlay_gid,
+                .uid = o->uid,
+                .gid = o->gid,
                 .attrs = s->mount->attrs & MOUNT_FLAGS_ALL,
                 .table = a->orig,
                 .where = s->mount->mount_point,
         };
+        int fd = overlay_build(&b, e);
 
-        a->overlay = overlay_build(&b, e);
-        return a->overlay < 0 ? a->overlay : 0;
+        if (fd < 0)
+                return fd;
+        a->overlays[s->overlay_index] = fd;
+        return 0;
 }
 
 /* The clones of the old overlay's submounts, held until each is moved. */
@@ -283,25 +318,19 @@ static void sub_fds_close(struct sub_fds *l)
         free(l->fds);
 }
 
-/* The new overlay goes on top of the old one, and each mount the runtime
- * made on the old one is cloned (with everything below it) onto the same
- * point of the new one: found there with no symlink followed and no mount
- * crossed, since a new overlay shows the same directories.  The clones are
- * taken first: once the new overlay is on top, no path leads to the old
- * one's mounts. */
-static int do_overlay(struct applier *a, const struct plan_step *s, struct err *e)
+/* A clone (with everything below it) of each mount the runtime made on the
+ * old overlay, in table order; for a ridmap volume, idmapped as the step's
+ * mapping says, as the whole tree of an idmapped volume is. */
+static int clone_submounts(struct applier *a, const struct plan_step *s, struct sub_fds *subs,
+                           struct err *e)
 {
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP,
+                                   .userns_fd = (__u64)a->userns_fds[s->mapping_index] };
         const struct mountinfo_entry *root = s->mount;
-        size_t skip = strcmp(root->mount_point, "/") == 0 ? 1 : strlen(root->mount_point) + 1;
-        _cleanup_close_ int fd = reach(a, s, e);
-        struct sub_fds subs = { 0 };
-        bool is_root;
-        int copy, r = 0;
+        int r = 0;
 
-        if (fd < 0)
-                return fd;
-        subs.fds = malloc((a->orig->n ? a->orig->n : 1) * sizeof(*subs.fds));
-        if (!subs.fds)
+        subs->fds = malloc((a->orig->n ? a->orig->n : 1) * sizeof(*subs->fds));
+        if (!subs->fds)
                 return err_set(e, ENOMEM, "out of memory");
         for (size_t i = 0; r >= 0 && i < a->orig->n; i++) {
                 const struct mountinfo_entry *c = &a->orig->e[i];
@@ -317,35 +346,75 @@ static int do_overlay(struct applier *a, const struct plan_step *s, struct err *
                         if (r < 0)
                                 r = err_sys(e, errno, "open_tree `%s`", c->mount_point);
                 }
-                subs.fds[subs.n++] = r;
+                subs->fds[subs->n++] = r;
+                if (r >= 0 && s->recursive &&
+                    mount_setattr(r, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+                        r = err_sys(e, errno, "idmap `%s` below the overlay (%s, ridmap)",
+                                    c->mount_point, s->why);
         }
-        if (r >= 0 && move_mount(a->overlay, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH |
-                                 MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                r = err_sys(e, errno, "move_mount the overlay onto `%s`", root->mount_point);
+        return r < 0 ? r : 0;
+}
+
+/* Each clone onto the same point of the new overlay: found there with no
+ * symlink followed and no mount crossed, since a new overlay shows the same
+ * directories. */
+static int move_submounts(struct applier *a, const struct plan_step *s, int overlay,
+                          const struct sub_fds *subs, struct err *e)
+{
+        const struct mountinfo_entry *root = s->mount;
+        size_t skip = strcmp(root->mount_point, "/") == 0 ? 1 : strlen(root->mount_point) + 1;
+        int r = 0;
+
         for (size_t i = 0, k = 0; r >= 0 && i < a->orig->n; i++) {
                 const struct mountinfo_entry *c = &a->orig->e[i];
                 _cleanup_close_ int target = -EBADF;
 
                 if (c == root || c->parent_id != root->mount_id)
                         continue;
-                target = overlay_beneath(a->overlay, c->mount_point + skip, "mount point", e);
+                target = overlay_beneath(overlay, c->mount_point + skip, "mount point", e);
                 r = target;
-                if (target >= 0 && move_mount(subs.fds[k], "", target, "", MOVE_MOUNT_F_EMPTY_PATH |
+                if (target >= 0 && move_mount(subs->fds[k], "", target, "", MOVE_MOUNT_F_EMPTY_PATH |
                                               MOVE_MOUNT_T_EMPTY_PATH) < 0)
                         r = err_sys(e, errno, "move_mount onto `%s` in the new overlay",
                                     c->mount_point);
                 k++;
         }
+        return r < 0 ? r : 0;
+}
+
+/* The new overlay goes on top of the old one (the rootfs) or instead of it
+ * (a volume), and each mount the runtime made on the old one is cloned
+ * onto the new one.  The clones are taken first: once the new overlay is
+ * in place, no path leads to the old one's mounts. */
+static int do_overlay(struct applier *a, const struct plan_step *s, struct err *e)
+{
+        int overlay = a->overlays[s->overlay_index];
+        _cleanup_close_ int fd = reach(a, s, e);
+        _cleanup_free_ char *point = NULL;
+        struct sub_fds subs = { 0 };
+        bool is_root;
+        int parent, copy, r;
+
+        if (fd < 0)
+                return fd;
+        point = where_now(a, s, &parent, e);
+        if (!point)
+                return -e->errnum;
+        r = clone_submounts(a, s, &subs, e);
+        if (r >= 0)
+                r = put_in_place(a, s, fd, overlay, point, parent, e);
+        if (r >= 0)
+                r = move_submounts(a, s, overlay, &subs, e);
         sub_fds_close(&subs);
         if (r < 0)
                 return r;
-        copy = mount_id_of(a->overlay, &is_root);
+        copy = mount_id_of(overlay, &is_root);
         if (copy < 0)
-                return err_sys(e, -copy, "statx the new overlay");
+                return err_sys(e, -copy, "statx the new overlay at `%s`", point);
         r = reread(a, e);
         if (r < 0)
                 return r;
-        follow_copies(a, root, copy);
+        follow_copies(a, s->mount, copy);
         return 0;
 }
 
@@ -474,6 +543,7 @@ static int do_step(struct applier *a, const struct plan_step *s, struct err *e)
         case STEP_IDMAP_SWAP:
                 return do_idmap(a, s, e);
         case STEP_OVERLAY_STACK:
+        case STEP_OVERLAY_SWAP:
                 return do_overlay(a, s, e);
         case STEP_SET_ATTRS:
                 return do_set_attrs(a, s, e);
@@ -523,20 +593,26 @@ int mounts_apply(const struct plan *p, int pidfd, const int *userns_fds,
                  const struct mountinfo *mi, FILE *trace, struct err *e)
 {
         struct applier a = { .p = p, .userns_fds = userns_fds, .orig = mi, .proc_self = -EBADF,
-                             .root = -EBADF, .mask_dir = -EBADF, .overlay = -EBADF,
+                             .root = -EBADF, .mask_dir = -EBADF,
                              .trace = trace };
         int r = 0;
 
         a.cur = malloc((mi->n ? mi->n : 1) * sizeof(*a.cur));
-        if (!a.cur)
+        a.overlays = malloc((p->n_overlays ? p->n_overlays : 1) * sizeof(*a.overlays));
+        if (!a.cur || !a.overlays) {
+                free(a.cur);
+                free(a.overlays);
                 return err_set(e, ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < p->n_overlays; i++)
+                a.overlays[i] = -EBADF;
         for (size_t i = 0; i < mi->n; i++)
                 a.cur[i] = mi->e[i].mount_id;
         /* The runtime waits for the hook: the namespace still has the mounts
          * the caller read; the first change reads it again. */
         a.now = *mi;
         for (size_t i = 0; r >= 0 && i < p->n_steps; i++)
-                if (p->steps[i].kind == STEP_OVERLAY_STACK)
+                if (p->steps[i].overlay_index >= 0)
                         r = prepare_overlay(&a, &p->steps[i], e);
         if (r >= 0)
                 r = enter(&a, pidfd, e);
@@ -555,8 +631,10 @@ int mounts_apply(const struct plan *p, int pidfd, const int *userns_fds,
                 close(a.root);
         if (a.mask_dir >= 0)
                 close(a.mask_dir);
-        if (a.overlay >= 0)
-                close(a.overlay);
+        for (size_t i = 0; i < p->n_overlays; i++)
+                if (a.overlays[i] >= 0)
+                        close(a.overlays[i]);
+        free(a.overlays);
         if (a.now_owned)
                 mountinfo_free(&a.now);
         free(a.cur);

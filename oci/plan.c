@@ -286,39 +286,93 @@ static bool layer_paths_known(const struct ovl_options *o)
         return !o->upper || (layer_path_known(o->upper) && layer_path_known(o->work));
 }
 
-static int plan_overlay(const struct plan_input *in, struct plan *p,
-                        const struct mountinfo_entry *mi, struct err *e)
+/* Parses the overlay `mi` for a rebuild on layers idmapped with `m`, into
+ * a new slot of p->overlays: *index, or -1 with `detail` saying why it
+ * cannot be rebuilt.  Negative only for -ENOMEM. */
+static int add_overlay(struct plan *p, const struct mountinfo_entry *mi, const struct id_mapping *m,
+                       const char *where, char *detail, size_t len, int *index, struct err *e)
 {
-        const struct oci_config *c = in->config;
-        char where[600], detail[700];
+        struct ovl_options o = { 0 };
+        struct plan_overlay *slots;
         uint32_t uid, gid;
         int r;
 
-        snprintf(where, sizeof(where), "rootfs `%s` (overlay)", c->rootfs);
-        r = ovl_options_parse(mi->super_options, where, &p->overlay, e);
+        *index = -1;
+        r = ovl_options_parse(mi->super_options, where, &o, e);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                snprintf(detail, sizeof(detail), "%.600s", e->msg);
+                snprintf(detail, len, "%.600s", e->msg);
                 err_clear(e);
-                return refuse_rootfs(in, p, REASON_OVERLAY_UNSUPPORTED, detail, e);
+                return 0;
         }
         /* Layers given to the kernel as fds (lowerdir+ with FSCONFIG_SET_FD:
          * the runtime wrapper's overlay, say) show as "/" or not at all in
          * the table: their paths cannot be found again, and "/" is the
          * host's root.  Such an overlay is never rebuilt. */
-        if (!layer_paths_known(&p->overlay))
-                return refuse_rootfs(in, p, REASON_OVERLAY_UNSUPPORTED, "its layers were given "
-                                     "to the kernel as file descriptors, and the mount table "
-                                     "does not say where they are", e);
-        /* The new overlay is made with the container root's host ids. */
-        if (!idmap_to_host(&c->idmap.uid, 0, &uid) || !idmap_to_host(&c->idmap.gid, 0, &gid))
-                return refuse_rootfs(in, p, REASON_OVERLAY_UNSUPPORTED, "the container's "
-                                     "mapping gives its root no host id, which the rebuilt "
-                                     "overlay's upper layer needs", e);
-        p->overlay_uid = uid;
-        p->overlay_gid = gid;
+        if (!layer_paths_known(&o))
+                snprintf(detail, len, "its layers were given to the kernel as file descriptors, "
+                         "and the mount table does not say where they are");
+        /* The new overlay is made with the mapping's root's host ids. */
+        else if (!idmap_to_host(&m->uid, 0, &uid) || !idmap_to_host(&m->gid, 0, &gid))
+                snprintf(detail, len, "the mapping gives the container's root no host id, which "
+                         "the rebuilt overlay's upper layer needs");
+        else if (!(slots = realloc(p->overlays, (p->n_overlays + 1) * sizeof(*slots))))
+                r = err_set(e, ENOMEM, "out of memory");
+        else {
+                p->overlays = slots;
+                slots[p->n_overlays] = (struct plan_overlay){ .options = o, .uid = uid, .gid = gid };
+                *index = (int)p->n_overlays++;
+                return 0;
+        }
+        ovl_options_free(&o);
+        return r;
+}
+
+/* An overlay rootfs: rebuilt on idmapped layers.  1 to go on, 0 when left
+ * alone under auto (with a notice), or an error. */
+static int plan_overlay(const struct plan_input *in, struct plan *p,
+                        const struct mountinfo_entry *mi, struct err *e)
+{
+        char where[600], detail[700];
+        int r;
+
+        snprintf(where, sizeof(where), "rootfs `%s` (overlay)", in->config->rootfs);
+        r = add_overlay(p, mi, &in->config->idmap, where, detail, sizeof(detail),
+                        &p->root.overlay_index, e);
+        if (r < 0)
+                return r;
+        if (p->root.overlay_index < 0)
+                return refuse_rootfs(in, p, REASON_OVERLAY_UNSUPPORTED, detail, e);
         return 1;
+}
+
+/* An overlay volume (a bind of an overlay, as Kubernetes image volumes
+ * are) that asks for an idmap: rebuilt on idmapped layers like an overlay
+ * rootfs.  Only a bind of the overlay's root: one of a directory inside it
+ * shows less than a whole new overlay would. */
+static int plan_mount_overlay(struct plan *p, const struct oci_mount *m, size_t i,
+                              struct plan_entry *pe, struct err *e)
+{
+        char where[600], detail[700];
+        int r;
+
+        if (!pe->mount)
+                return 0;       /* planned from config.json alone: no table to read */
+        if (strcmp(pe->mount->root, "/") != 0)
+                return err_set(e, EOPNOTSUPP, "config.json: mounts[%zu] (%s): asks for an idmap, "
+                               "but it binds `%s` inside an overlay, and only a whole overlay can "
+                               "be rebuilt on idmapped layers", i, m->destination, pe->mount->root);
+        snprintf(where, sizeof(where), "config.json: mounts[%zu] (%s) (overlay)", i, m->destination);
+        r = add_overlay(p, pe->mount, pe->mapping, where, detail, sizeof(detail),
+                        &pe->overlay_index, e);
+        if (r < 0)
+                return r;
+        if (pe->overlay_index < 0)
+                return err_set(e, EOPNOTSUPP, "config.json: mounts[%zu] (%s): asks for an idmap, "
+                               "but the overlay cannot be rebuilt on idmapped layers: %s", i,
+                               m->destination, detail);
+        return 0;
 }
 
 static int plan_rootfs(const struct plan_input *in, struct plan *p,
@@ -417,9 +471,13 @@ static int plan_mount(const struct plan_input *in, struct plan *p, size_t i, str
                 pe->mapping = NULL;
                 return 0;
         }
-        if (fs_cannot_idmap(pe->fstype))
-                return err_set(e, EOPNOTSUPP, "config.json: mounts[%zu] (%s): filesystem %s "
-                               "cannot be idmapped", i, m->destination, pe->fstype);
+        if (pe->fstype && strcmp(pe->fstype, "overlay") == 0)
+                r = plan_mount_overlay(p, m, i, pe, e);
+        else if (fs_cannot_idmap(pe->fstype))
+                r = err_set(e, EOPNOTSUPP, "config.json: mounts[%zu] (%s): filesystem %s "
+                            "cannot be idmapped", i, m->destination, pe->fstype);
+        if (r < 0)
+                return r;
         if (pe->mount && pe->mount->shared)
                 return err_set(e, EBUSY, "config.json: mounts[%zu] (%s): the mount is shared "
                                "(peer group %d); refusing to replace a mount that propagates",
@@ -470,7 +528,8 @@ static struct plan_step *add_step(struct builder *b, enum step_kind kind, struct
                 p->steps = steps;
                 b->cap = cap;
         }
-        p->steps[p->n_steps] = (struct plan_step){ .kind = kind, .mapping_index = -1 };
+        p->steps[p->n_steps] = (struct plan_step){ .kind = kind, .mapping_index = -1,
+                                                   .overlay_index = -1 };
         return &p->steps[p->n_steps++];
 }
 
@@ -607,6 +666,7 @@ static int add_idmap(struct builder *b, const struct plan_entry *pe, enum step_k
         s->mount = pe->mount;
         s->recursive = pe->recursive;
         s->mapping_index = pe->mapping_index;
+        s->overlay_index = pe->overlay_index;
         snprintf(s->why, sizeof(s->why), "%s", why);
         return 0;
 }
@@ -630,9 +690,8 @@ static int add_paths(struct builder *b, struct err *e)
 
 /* A new overlay has no submounts: the old one's are cloned onto it by
  * their mount points, which a hidden one has none to be reached by. */
-static void overlay_children_reachable(struct builder *b)
+static void overlay_children_reachable(struct builder *b, const struct mountinfo_entry *root)
 {
-        const struct mountinfo_entry *root = b->p->root.mount;
 
         for (size_t i = 0; i < b->mi->n && !b->cannot[0]; i++) {
                 const struct mountinfo_entry *m = &b->mi->e[i];
@@ -657,10 +716,10 @@ static int build_steps(struct builder *b, const struct plan_input *in, struct er
         p->n_steps = b->cap = 0;
         b->cannot[0] = '\0';
         if (p->root.idmap)
-                r = add_idmap(b, &p->root, p->overlay.n_lower ? STEP_OVERLAY_STACK : STEP_IDMAP_STACK,
-                              "rootfs", e);
-        if (r >= 0 && p->root.idmap && p->overlay.n_lower)
-                overlay_children_reachable(b);
+                r = add_idmap(b, &p->root, p->root.overlay_index >= 0 ? STEP_OVERLAY_STACK
+                                                                      : STEP_IDMAP_STACK, "rootfs", e);
+        if (r >= 0 && p->root.idmap && p->root.overlay_index >= 0)
+                overlay_children_reachable(b, p->root.mount);
         for (size_t i = 0; r >= 0 && i < p->n_mounts; i++) {
                 const struct plan_entry *pe = &p->mounts[i];
                 const struct mountinfo_entry *parent;
@@ -672,8 +731,14 @@ static int build_steps(struct builder *b, const struct plan_input *in, struct er
                  * parent, which may be in another namespace: stack there. */
                 parent = mountinfo_by_id(b->mi, pe->mount->parent_id);
                 snprintf(why, sizeof(why), "mounts[%zu] %s", i, pe->destination);
-                r = add_idmap(b, pe, parent && parent->shared ? STEP_IDMAP_STACK : STEP_IDMAP_SWAP,
-                              why, e);
+                if (pe->overlay_index < 0) {
+                        r = add_idmap(b, pe, parent && parent->shared ? STEP_IDMAP_STACK
+                                                                      : STEP_IDMAP_SWAP, why, e);
+                        continue;
+                }
+                r = add_idmap(b, pe, parent && parent->shared ? STEP_OVERLAY_STACK
+                                                              : STEP_OVERLAY_SWAP, why, e);
+                overlay_children_reachable(b, pe->mount);
         }
         if (r >= 0 && p->n_steps)
                 r = add_carry(b, in, e);
@@ -714,7 +779,8 @@ int plan_build(const struct plan_input *in, struct plan *out, struct err *e)
         const struct mountinfo_entry *rootmi = NULL;
         struct plan p = {
                 .rootfs = c->rootfs,
-                .root = { .destination = "/", .config_index = SIZE_MAX, .mapping_index = -1 },
+                .root = { .destination = "/", .config_index = SIZE_MAX, .mapping_index = -1,
+                          .overlay_index = -1 },
                 .masked = (const char *const *)c->masked_paths,
                 .n_masked = c->n_masked,
                 .readonly = (const char *const *)c->readonly_paths,
@@ -740,6 +806,7 @@ int plan_build(const struct plan_input *in, struct plan *out, struct err *e)
                 p.mounts[i].type = c->mounts[i].type;
                 p.mounts[i].config_index = i;
                 p.mounts[i].mapping_index = -1;
+                p.mounts[i].overlay_index = -1;
                 carry_attrs(&c->mounts[i], &p.mounts[i].attrs, &p.mounts[i].attrs_recursive);
         }
         if (in->mountinfo)
@@ -788,7 +855,11 @@ void plan_free(struct plan *p)
                 free(p->owned[i]);
         free(p->owned);
         free(p->steps);
-        ovl_options_free(&p->overlay);
+        for (size_t i = 0; i < p->n_overlays; i++)
+                ovl_options_free(&p->overlays[i].options);
+        free(p->overlays);
+        p->overlays = NULL;
+        p->n_overlays = 0;
         p->mounts = NULL;
         p->owned = NULL;
         p->steps = NULL;

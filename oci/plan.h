@@ -28,6 +28,18 @@ enum activation {
         ACTIVATION_FALSE,       /* never idmap the rootfs */
 };
 
+/* An overlay rebuilt on idmapped layers: the old one's layers and options,
+ * and the host ids of the root of the mapping its layers are idmapped
+ * with, which the new overlay is made with: its upper layer is idmapped,
+ * so that what the container's root writes there lands owned by 0 on disk,
+ * and the overlay does its own work in the upper layer with its maker's
+ * ids. */
+struct plan_overlay {
+        struct ovl_options options;
+        uid_t uid;
+        gid_t gid;
+};
+
 /* Why a mount is left alone (or REASON_NONE when it is idmapped). */
 enum plan_reason {
         REASON_NONE = 0,
@@ -72,6 +84,8 @@ struct plan_entry {
         plan_attrs attrs;               /* flags the runtime meant for this mount */
         plan_attrs attrs_recursive;     /* ... for every mount below it too */
         size_t config_index;            /* index into config.mounts; SIZE_MAX for the rootfs */
+        int overlay_index;              /* into plan.overlays when an overlay is
+                                         * rebuilt for it; -1 when none */
         enum plan_ident ident;
         /* The mount the runtime made for it, in the table read at hook
          * start (plan_input.mountinfo); NULL unless IDENT_FOUND. */
@@ -91,11 +105,14 @@ enum step_kind {
          * cannot be, and is stacked on). */
         STEP_IDMAP_STACK,
         STEP_IDMAP_SWAP,
-        /* The rootfs is an overlay, which cannot be idmapped itself: a new
+        /* The mount is an overlay, which cannot be idmapped itself: a new
          * overlay is made with the same options on idmapped clones of its
-         * layers (plan.overlay), the old one's submounts are cloned onto
-         * it, and it is put on top of the old one. */
+         * layers (plan.overlays[step.overlay_index]), the old one's
+         * submounts are cloned onto it, and it is put on top of the old one
+         * (STACK: the rootfs, or a volume on a shared parent) or instead of
+         * it (SWAP: a volume; a locked one is stacked on, as for IDMAP_SWAP). */
         STEP_OVERLAY_STACK,
+        STEP_OVERLAY_SWAP,
         STEP_SET_ATTRS,         /* set `attrs` on the mount (its copy by now) */
         STEP_MASK,              /* cover `path` (in the rootfs) as the runtime masks it */
         STEP_READONLY_PATH,     /* bind `path` read-only onto itself, recursively */
@@ -104,8 +121,9 @@ enum step_kind {
 struct plan_step {
         enum step_kind kind;
         const struct mountinfo_entry *mount;    /* IDMAP_*, SET_ATTRS */
-        bool recursive;                         /* IDMAP_* */
-        int mapping_index;                      /* IDMAP_* */
+        bool recursive;                         /* IDMAP_*, OVERLAY_* */
+        int mapping_index;                      /* IDMAP_*, OVERLAY_* */
+        int overlay_index;                      /* OVERLAY_*; else -1 */
         plan_attrs attrs;                       /* SET_ATTRS */
         const char *path;                       /* MASK, READONLY_PATH */
         /* What it is for, e.g. "mounts[12] /etc/hosts", "below mounts[13]
@@ -139,14 +157,10 @@ struct plan {
         /* Mappings parsed from crun's idmap=... options live here. */
         struct id_mapping **owned;
         size_t n_owned;
-        /* For STEP_OVERLAY_STACK: the overlay's layers and options, and the
-         * host ids of the container's root, which the new overlay is made
-         * with: its upper layer is idmapped, so that what the container's
-         * root writes there lands owned by 0 on disk, and the overlay does
-         * its own work in the upper layer with its maker's ids. */
-        struct ovl_options overlay;
-        uid_t overlay_uid;
-        gid_t overlay_gid;
+        /* The overlays the STEP_OVERLAY_* steps make anew: the rootfs's
+         * (first, when it is one) and each overlay volume's. */
+        struct plan_overlay *overlays;
+        size_t n_overlays;
         /* The steps, when planned with a mount table. */
         struct plan_step *steps;
         size_t n_steps;

@@ -18,6 +18,7 @@ static const char *const step_names[] = {
         [STEP_IDMAP_STACK] = "idmap-stack",
         [STEP_IDMAP_SWAP] = "idmap-swap",
         [STEP_OVERLAY_STACK] = "overlay-stack",
+        [STEP_OVERLAY_SWAP] = "overlay-swap",
         [STEP_SET_ATTRS] = "set-attrs",
         [STEP_MASK] = "mask",
         [STEP_READONLY_PATH] = "readonly-path",
@@ -27,6 +28,7 @@ void plan_step_format(const struct plan_step *s, const struct plan *p, char *buf
 {
         char attrs[128], uids[IDMAP_TEXT_MAX], gids[IDMAP_TEXT_MAX];
         const struct id_mapping *m;
+        const struct plan_overlay *o;
 
         switch (s->kind) {
         case STEP_IDMAP_STACK:
@@ -39,14 +41,17 @@ void plan_step_format(const struct plan_step *s, const struct plan *p, char *buf
                          s->recursive ? "recursive" : "top only");
                 break;
         case STEP_OVERLAY_STACK:
+        case STEP_OVERLAY_SWAP:
                 m = p->mappings[s->mapping_index];
+                o = &p->overlays[s->overlay_index];
                 idmap_format(&m->uid, uids, sizeof(uids));
                 idmap_format(&m->gid, gids, sizeof(gids));
-                snprintf(buf, len, "overlay-stack mount %d `%s` (%s): %zu lower layers%s, made anew "
-                         "on idmapped clones (uids %s gids %s) as uid %u gid %u",
-                         s->mount->mount_id, s->mount->mount_point, s->why, p->overlay.n_lower,
-                         p->overlay.upper ? " and an upper layer" : "", uids, gids,
-                         (unsigned)p->overlay_uid, (unsigned)p->overlay_gid);
+                snprintf(buf, len, "%s mount %d `%s` (%s): %zu lower layers%s, made anew "
+                         "on idmapped clones (uids %s gids %s) as uid %u gid %u%s",
+                         step_names[s->kind], s->mount->mount_id, s->mount->mount_point, s->why,
+                         o->options.n_lower, o->options.upper ? " and an upper layer" : "", uids,
+                         gids, (unsigned)o->uid, (unsigned)o->gid,
+                         s->recursive ? ", submounts idmapped too" : "");
                 break;
         case STEP_SET_ATTRS:
                 format_attrs(s->attrs, attrs, sizeof(attrs));
@@ -181,6 +186,33 @@ static void gen_attrs(yajl_gen g, const char *key, plan_attrs a)
         yajl_gen_array_close(g);
 }
 
+/* The overlay a step makes anew: its layers, as the kernel will be given
+ * them, and the ids it is made with. */
+static void gen_overlay(yajl_gen g, const struct plan_overlay *o)
+{
+        STR(g, "overlay");
+        yajl_gen_map_open(g);
+        STR(g, "lowerdirs");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < o->options.n_lower; i++)
+                STR(g, o->options.lower[i]);
+        yajl_gen_array_close(g);
+        STR(g, "upperdir");
+        o->options.upper ? STR(g, o->options.upper) : yajl_gen_null(g);
+        STR(g, "workdir");
+        o->options.work ? STR(g, o->options.work) : yajl_gen_null(g);
+        STR(g, "options");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < o->options.n_other; i++)
+                STR(g, o->options.other[i]);
+        yajl_gen_array_close(g);
+        STR(g, "uid");
+        yajl_gen_integer(g, o->uid);
+        STR(g, "gid");
+        yajl_gen_integer(g, o->gid);
+        yajl_gen_map_close(g);
+}
+
 static void gen_step(yajl_gen g, const struct plan *p, const struct plan_step *s)
 {
         char line[1024];
@@ -195,12 +227,14 @@ static void gen_step(yajl_gen g, const struct plan *p, const struct plan_step *s
                 STR(g, s->mount->mount_point);
         }
         if (s->kind == STEP_IDMAP_STACK || s->kind == STEP_IDMAP_SWAP ||
-            s->kind == STEP_OVERLAY_STACK) {
+            s->kind == STEP_OVERLAY_STACK || s->kind == STEP_OVERLAY_SWAP) {
                 STR(g, "recursive");
                 yajl_gen_bool(g, s->recursive);
                 STR(g, "userNamespace");
                 yajl_gen_integer(g, s->mapping_index);
         }
+        if (s->overlay_index >= 0)
+                gen_overlay(g, &p->overlays[s->overlay_index]);
         if (s->kind == STEP_SET_ATTRS)
                 gen_attrs(g, "attrs", s->attrs);
         if (s->path) {

@@ -219,6 +219,11 @@ void ovl_expect_upper_whiteout(const struct ovl_rootfs *o, const char *name)
 
 const char *ovl_root_super_options(const char *mountinfo)
 {
+        return ovl_super_options_at(mountinfo, "/");
+}
+
+const char *ovl_super_options_at(const char *mountinfo, const char *at)
+{
         const char *found = NULL;
         char *text = e2e_strf("%s", mountinfo), *save = NULL;
 
@@ -226,12 +231,12 @@ const char *ovl_root_super_options(const char *mountinfo)
                 char point[4096], fstype[256], source[4096], super[8192];
                 const char *sep = strstr(line, " - ");
                 if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1 ||
-                    strcmp(point, "/") != 0)
+                    strcmp(point, at) != 0)
                         continue;
                 if (sscanf(sep + 3, "%255s %4095s %8191s", fstype, source, super) == 3)
                         found = e2e_strf("%s %s", fstype, super);
         }
-        cr_assert_not_null(found, "no mount at / in:\n%s", mountinfo);
+        cr_assert_not_null(found, "no mount at %s in:\n%s", at, mountinfo);
         return found;
 }
 

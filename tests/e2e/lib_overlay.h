@@ -81,6 +81,9 @@ void ovl_expect_upper_whiteout(const struct ovl_rootfs *o, const char *name);
  * lowerdir, upperdir and workdir as the kernel shows them. */
 const char *ovl_root_super_options(const char *mountinfo);
 
+/* The same for the last mount at `point` (as the container sees it). */
+const char *ovl_super_options_at(const char *mountinfo, const char *point);
+
 /* A FUSE mount (fuse-overlayfs, run in the foreground under `daemon`) at
  * <disk dir>/<name> holding the file fuse-file: a layer on a filesystem
  * that cannot be idmapped (fuse-overlayfs does not allow it: EINVAL on

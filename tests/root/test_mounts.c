@@ -70,7 +70,8 @@ static void setup(void)
         cr_assert(mkdtemp(work));
         snprintf(rootfs, sizeof(rootfs), "%s/rootfs", work);
         sh("cd %s && mkdir -p rootfs/proc rootfs/sys rootfs/dev rootfs/etc rootfs/vol rootfs/rovol "
-           "rootfs/nest vol/sub rovol nest sub && touch rootfs/etc/file vol/file vol/sub/x rovol/file sub/y "
+           "rootfs/nest vol/sub rovol nest sub ovl/l ovl/u ovl/w && touch rootfs/etc/file vol/file vol/sub/x "
+           "rovol/file sub/y ovl/l/file "
            "&& ln -s /outside rootfs/link && chown -R 0:0 .", work);
 }
 
@@ -101,6 +102,7 @@ struct layout {
         bool rovol_already_ro;  /* runc makes ro binds ro before the hooks; crun after */
         bool vol_already_idmapped;
         bool submount_in_vol;
+        bool vol_is_overlay;    /* /vol: an overlay of work/ovl/l, upper work/ovl/u */
 };
 
 static void must(int r, const char *what)
@@ -165,7 +167,13 @@ static void start_container(const struct layout *l, const struct id_mapping *m)
                         char src[256];
 
                         snprintf(src, sizeof(src), "%s/vol", work);
-                        must(mount(src, p, NULL, MS_BIND | MS_REC, NULL), "bind vol");
+                        if (l->vol_is_overlay) {
+                                snprintf(src, sizeof(src), "lowerdir=%s/ovl/l,upperdir=%s/ovl/u,"
+                                         "workdir=%s/ovl/w", work, work, work);
+                                must(mount("overlay", p, "overlay", MS_NOSUID, src), "overlay vol");
+                        } else {
+                                must(mount(src, p, NULL, MS_BIND | MS_REC, NULL), "bind vol");
+                        }
                         if (l->submount_in_vol) {
                                 char sub[256], subsrc[256];
 
@@ -369,6 +377,39 @@ Test(mounts, rootfs_is_replaced_by_an_idmapped_clone_keeping_every_submount)
                 cr_assert_eq(top(&after, *d)->attrs & top(&before, *d)->attrs, top(&before, *d)->attrs,
                              "%s lost flags", *d);
         }
+        assert_host_namespace_unchanged();
+        mountinfo_free(&before);
+        mountinfo_free(&after);
+        release_run(&r);
+}
+
+/* An overlay volume asking idmap: a new overlay on idmapped layers is
+ * swapped in for it, with the runtime's flags, and what was done is what
+ * the plan printed (hook() checks it). */
+Test(mounts, overlay_volume_is_swapped_for_an_overlay_on_idmapped_layers)
+{
+        struct layout l = { .rovol_already_ro = true, .vol_is_overlay = true };
+        struct mountinfo before, after;
+        struct run r = { 0 };
+        int at_vol = 0;
+
+        start_container(&l, NULL);
+        container_mounts(&before);
+        cr_assert_eq(hook(&r, "", vol_idmap, ACTIVATION_AUTO), 0, "%s", r.errmsg);
+        container_mounts(&after);
+
+        cr_assert_eq(r.plan.n_overlays, 1);
+        cr_assert_eq(r.plan.steps[1].kind, STEP_OVERLAY_SWAP, "after the rootfs's idmap-stack");
+        cr_assert_str_eq(top(&after, "/vol")->fstype, "overlay");
+        cr_assert_neq(top(&after, "/vol")->mount_id, top(&before, "/vol")->mount_id, "made anew");
+        cr_assert(top(&after, "/vol")->attrs & MOUNT_ATTR_NOSUID, "the runtime's nosuid kept");
+        /* the old rootfs tree stays below its idmapped copy: count in the copy */
+        for (size_t i = 0; i < after.n; i++)
+                at_vol += strcmp(after.e[i].mount_point, top(&after, "/vol")->mount_point) == 0 &&
+                          after.e[i].parent_id == top(&after, "/")->mount_id;
+        cr_assert_eq(at_vol, 1, "swapped, not stacked: one mount at /vol");
+        cr_assert_eq(owner_in_container("/vol/file"), 100000, "the lower layer is idmapped");
+        cr_assert_eq(owner_in_container("/rovol/file"), 0, "/rovol not asked: not idmapped");
         assert_host_namespace_unchanged();
         mountinfo_free(&before);
         mountinfo_free(&after);

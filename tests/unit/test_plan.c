@@ -322,10 +322,12 @@ Test(plan_crafted, overlay_rootfs_that_needs_a_mapping_is_rebuilt_on_idmapped_la
         cr_assert(fx.plan.root.idmap);
         cr_assert_eq(fx.plan.n_steps, 1);
         cr_assert_eq(fx.plan.steps[0].kind, STEP_OVERLAY_STACK);
-        cr_assert_eq(fx.plan.overlay.n_lower, 2);
-        cr_assert_str_eq(fx.plan.overlay.lower[0], "/l2", "top layer first");
-        cr_assert_str_eq(fx.plan.overlay.upper, "/u/fs");
-        cr_assert_eq(fx.plan.overlay_uid, 100000, "made as the container's root");
+        cr_assert_eq(fx.plan.n_overlays, 1);
+        cr_assert_eq(fx.plan.steps[0].overlay_index, 0);
+        cr_assert_eq(fx.plan.overlays[0].options.n_lower, 2);
+        cr_assert_str_eq(fx.plan.overlays[0].options.lower[0], "/l2", "top layer first");
+        cr_assert_str_eq(fx.plan.overlays[0].options.upper, "/u/fs");
+        cr_assert_eq(fx.plan.overlays[0].uid, 100000, "made as the container's root");
         plan_step_format(&fx.plan.steps[0], &fx.plan, line, sizeof(line));
         expect_contains(line, "overlay-stack mount 1 `/b/rootfs` (rootfs): 2 lower layers and an upper layer");
         release(&fx);

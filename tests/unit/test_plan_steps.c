@@ -406,3 +406,158 @@ Test(rootfs, the_hosts_root_directory_is_never_idmapped_even_under_auto)
         cr_assert(strstr(fx.e.msg, "is the host's root directory"), "%s", fx.e.msg);
         oci_config_free(&fx.config);
 }
+
+/* ---- overlay volumes: a bind of an overlay (a Kubernetes image volume) ------- */
+
+#define OVL_SUPER "rw,lowerdir=/l2:/l1,upperdir=/u/fs,workdir=/u/work"
+#define OVL_STEP(kind, id, dest, i, rec)                                                      \
+        kind " mount " id " `" RT dest "` (mounts[" i "] " dest "): 2 lower layers and an "   \
+        "upper layer, made anew on idmapped clones (uids 0:100000:65536 gids "                \
+        "0:100000:65536) as uid 100000 gid 100000" rec "\n"
+
+Test(overlay_volume, asked_idmap_is_rebuilt_on_idmapped_layers_in_place_of_the_runtimes_mount)
+{
+        struct fx fx = { 0 };
+
+        plan(&fx, BIND("/img", "\"rbind\",\"ro\",\"nosuid\",\"idmap\"") "," BIND("/plain", "\"rbind\""),
+             NULL,
+             "20 10 0:40 / " RT "/img ro,nosuid,relatime - overlay overlay " OVL_SUPER "\n"
+             "21 10 0:41 / " RT "/plain rw,relatime - overlay overlay rw,lowerdir=/p\n",
+             RUNTIME_RUNC_BY_PATH, ACTIVATION_FALSE);
+        expect_steps(&fx, OVL_STEP("overlay-swap", "20", "/img", "0", ""));
+        cr_assert_eq(fx.plan.n_overlays, 1, "the volume without idmap is left as it is");
+        cr_assert_eq(fx.plan.steps[0].overlay_index, 0);
+        cr_assert_str_eq(fx.plan.overlays[0].options.lower[1], "/l1");
+        cr_assert_str_eq(fx.plan.overlays[0].options.work, "/u/work");
+        cr_assert_eq(fx.plan.mounts[1].reason, REASON_NOT_ASKED);
+        release(&fx);
+}
+
+Test(overlay_volume, rootfs_and_volume_each_get_their_own_overlay_and_own_mapping)
+{
+        struct fx fx = { 0 };
+        const char *vol = "{\"destination\":\"/img\",\"type\":\"bind\",\"source\":\"/s\","
+                          "\"options\":[\"rbind\"],"
+                          "\"uidMappings\":[{\"containerID\":0,\"hostID\":300000,\"size\":10}],"
+                          "\"gidMappings\":[{\"containerID\":0,\"hostID\":300000,\"size\":10}]}";
+
+        /* the rootfs is an overlay too: TABLE_TOP's bind is stacked on */
+        plan(&fx, vol, NULL,
+             "11 10 0:39 / " RT " rw - overlay overlay rw,lowerdir=/r1,upperdir=/ru,workdir=/rw\n"
+             "20 11 0:40 / " RT "/img rw,relatime - overlay overlay " OVL_SUPER "\n",
+             RUNTIME_RUNC_BY_PATH, ACTIVATION_TRUE);
+        cr_assert_eq(fx.r, 0, "%s", fx.e.msg);
+        cr_assert_eq(fx.plan.n_overlays, 2);
+        cr_assert_eq(fx.plan.n_steps, 2);
+        cr_assert_eq(fx.plan.steps[0].kind, STEP_OVERLAY_STACK);
+        cr_assert_eq(fx.plan.steps[0].overlay_index, 0);
+        cr_assert_str_eq(fx.plan.overlays[0].options.lower[0], "/r1");
+        cr_assert_eq(fx.plan.steps[1].kind, STEP_OVERLAY_SWAP);
+        cr_assert_eq(fx.plan.steps[1].overlay_index, 1);
+        cr_assert_eq(fx.plan.overlays[1].uid, 300000, "the volume's own mapping's root");
+        cr_assert_eq(fx.plan.steps[1].mapping_index, 1);
+        release(&fx);
+}
+
+Test(overlay_volume, under_a_shared_parent_it_is_stacked_and_ridmap_idmaps_its_submounts)
+{
+        struct fx fx = { 0 };
+
+        plan(&fx, BIND("/img", "\"rbind\",\"ridmap\""), NULL,
+             "15 10 0:3 / " RT "/mnt rw shared:4 - tmpfs tmpfs rw\n"
+             "20 15 0:40 / " RT "/mnt/img rw,relatime - overlay overlay " OVL_SUPER "\n",
+             RUNTIME_RUNC_BY_PATH, ACTIVATION_FALSE);
+        /* the destination /img is not /mnt/img: paired by place only */
+        cr_assert_eq(fx.r, -ENOENT, "%s", fx.e.msg);
+        release(&fx);
+
+        fx = (struct fx){ 0 };
+        plan(&fx, BIND("/mnt/img", "\"rbind\",\"ridmap\""), NULL,
+             "15 10 0:3 / " RT "/mnt rw shared:4 - tmpfs tmpfs rw\n"
+             "20 15 0:40 / " RT "/mnt/img rw,relatime - overlay overlay " OVL_SUPER "\n"
+             "21 20 0:5 / " RT "/mnt/img/sub rw,relatime - ext4 /dev/vdc rw\n",
+             RUNTIME_RUNC_BY_PATH, ACTIVATION_FALSE);
+        expect_steps(&fx, OVL_STEP("overlay-stack", "20", "/mnt/img", "0",
+                                   ", submounts idmapped too"));
+        release(&fx);
+}
+
+Test(overlay_volume, a_bind_of_a_directory_inside_an_overlay_is_refused_in_one_line)
+{
+        struct fx fx = { 0 };
+
+        plan(&fx, BIND("/img", "\"rbind\",\"idmap\""), NULL,
+             "20 10 0:40 /etc " RT "/img rw,relatime - overlay overlay " OVL_SUPER "\n",
+             RUNTIME_CRUN_BY_HANDLE, ACTIVATION_FALSE);
+        cr_assert_eq(fx.r, -EOPNOTSUPP);
+        cr_assert_str_eq(fx.e.msg, "config.json: mounts[0] (/img): asks for an idmap, but it binds "
+                         "`/etc` inside an overlay, and only a whole overlay can be rebuilt on "
+                         "idmapped layers");
+        release(&fx);
+}
+
+Test(overlay_volume, layers_given_as_fds_or_data_only_layers_are_refused_when_asked)
+{
+        static const char *const supers[] = { "rw,lowerdir=/,upperdir=/,workdir=/",
+                                              "rw,lowerdir=/l1::/data" };
+
+        for (size_t i = 0; i < 2; i++) {
+                struct fx fx = { 0 };
+                char table[512];
+
+                snprintf(table, sizeof(table), "20 10 0:40 / " RT "/img rw - overlay overlay %s\n",
+                         supers[i]);
+                plan(&fx, BIND("/img", "\"rbind\",\"idmap\""), NULL, table, RUNTIME_CRUN_BY_HANDLE,
+                     ACTIVATION_FALSE);
+                cr_assert_eq(fx.r, -EOPNOTSUPP, "%s", supers[i]);
+                cr_assert(strstr(fx.e.msg, "config.json: mounts[0] (/img): asks for an idmap, but "
+                                 "the overlay cannot be rebuilt on idmapped layers: ") &&
+                          !strchr(fx.e.msg, '\n'), "%s", fx.e.msg);
+                cr_assert(strstr(fx.e.msg, i == 0 ? "file descriptors" : "data-only"), "%s",
+                          fx.e.msg);
+                release(&fx);
+        }
+}
+
+Test(overlay_volume, not_asked_it_is_left_as_the_runtime_made_it)
+{
+        struct fx fx = { 0 };
+
+        plan(&fx, BIND("/img", "\"rbind\",\"ro\""), NULL,
+             "20 10 0:40 / " RT "/img ro,relatime - overlay overlay " OVL_SUPER "\n",
+             RUNTIME_CRUN_BY_HANDLE, ACTIVATION_FALSE);
+        cr_assert_eq(fx.r, 0, "%s", fx.e.msg);
+        cr_assert(fx.plan.nothing_to_do);
+        cr_assert_eq(fx.plan.n_overlays, 0);
+        cr_assert_eq(fx.plan.n_steps, 0);
+        release(&fx);
+}
+
+Test(overlay_volume, plan_json_names_each_overlay_it_makes_anew)
+{
+        struct fx fx = { 0 };
+        char *out = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        plan(&fx, BIND("/img", "\"rbind\",\"idmap\""), NULL,
+             "20 10 0:40 / " RT "/img rw,relatime - overlay overlay " OVL_SUPER ",index=off\n",
+             RUNTIME_RUNC_BY_PATH, ACTIVATION_FALSE);
+        cr_assert_eq(fx.r, 0, "%s", fx.e.msg);
+        f = open_memstream(&out, &len);
+        cr_assert_eq(plan_print_json(&fx.plan, f), 0);
+        fclose(f);
+        /* beautified: compared without its white space (none in these values) */
+        for (char *r = out, *w = out;; r++) {
+                if (*r != ' ' && *r != '\n')
+                        *w++ = *r;
+                if (!*r)
+                        break;
+        }
+        cr_assert(strstr(out, "\"kind\":\"overlay-swap\"") &&
+                  strstr(out, "\"overlay\":{\"lowerdirs\":[\"/l2\",\"/l1\"],\"upperdir\":\"/u/fs\","
+                              "\"workdir\":\"/u/work\",\"options\":[\"index=off\"],"
+                              "\"uid\":100000,\"gid\":100000}"), "%s", out);
+        free(out);
+        release(&fx);
+}
