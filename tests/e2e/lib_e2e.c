@@ -4,6 +4,7 @@
 #include "base/cleanup.h"
 #include "oci/mountinfo.h"
 #include "tests/support/oci_bundle.h"
+#include "tests/support/proc.h"
 #include "tests/support/runtime_probe.h"
 
 #include <criterion/criterion.h>
@@ -13,16 +14,14 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <poll.h>
+#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 /* glibc 2.36 defines MOUNT_ATTR_* here. */
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -341,136 +340,12 @@ void e2e_shift_tree(const char *dir, unsigned base)
 
 /* ---- processes ------------------------------------------------------------ */
 
-static pid_t active[16];
-
-static void active_add(pid_t pid)
+void e2e_start(struct proc *p, const char *const argv[])
 {
-        for (size_t i = 0; i < ARRAY_SIZE(active); i++) {
-                if (active[i] == 0) {
-                        active[i] = pid;
-                        return;
-                }
-        }
-        cr_assert_fail("more than %zu commands running at once",
-                       ARRAY_SIZE(active));
-}
+        struct err e = { 0 };
 
-static void active_remove(pid_t pid)
-{
-        for (size_t i = 0; i < ARRAY_SIZE(active); i++)
-                if (active[i] == pid)
-                        active[i] = 0;
-}
-
-static bool is_active(pid_t pid)
-{
-        for (size_t i = 0; i < ARRAY_SIZE(active); i++)
-                if (active[i] == pid)
-                        return true;
-        return false;
-}
-
-static char *join_argv(const char *const argv[])
-{
-        size_t len = 1;
-        for (size_t i = 0; argv[i]; i++)
-                len += strlen(argv[i]) + 3;
-        char *s = keep(malloc(len));
-        s[0] = '\0';
-        for (size_t i = 0; argv[i]; i++) {
-                bool plain = argv[i][0] != '\0' && !strpbrk(argv[i], " \t\n'\"$;&|<>*?()\\");
-                if (i)
-                        strcat(s, " ");
-                strcat(s, plain ? "" : "'");
-                strcat(s, argv[i]);
-                strcat(s, plain ? "" : "'");
-        }
-        return s;
-}
-
-void e2e_start(struct e2e_proc *p, const char *const argv[])
-{
-        int in[2], out[2], err[2];
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        sigset_t none, dfl;
-
-        p->cmdline = join_argv(argv);
-        cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-        cr_assert_eq(pipe2(err, O_CLOEXEC), 0);
-        /* stdin: an empty pipe, never the host's /dev/null.  crun chowns its
-         * stdio to the container root's host ids (runc skips /dev/null, crun
-         * 1.8.1 does not), which would change the machine's /dev/null. */
-        cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
-        close(in[1]);
-        {
-                struct stat st;
-
-                cr_assert_eq(fstat(in[0], &st), 0);
-                p->stdin_ino = (unsigned long)st.st_ino;
-        }
-
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-        posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-
-        /* A process group of its own, so that a timeout can kill the whole
-         * command; default signal dispositions whatever the runner set. */
-        posix_spawnattr_init(&attr);
-        sigemptyset(&none);
-        sigfillset(&dfl);
-        sigdelset(&dfl, SIGKILL);
-        sigdelset(&dfl, SIGSTOP);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &dfl);
-        posix_spawnattr_setpgroup(&attr, 0);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                POSIX_SPAWN_SETSIGDEF);
-
-        int r = posix_spawnp(&p->pid, argv[0], &fa, &attr, (char *const *)argv, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&attr);
-        close(in[0]);
-        close(out[1]);
-        close(err[1]);
-        if (r != 0) {
-                close(out[0]);
-                close(err[0]);
-                cr_assert_fail("cannot run `%s`: %s: %s (is it installed? .ci/setup-host "
-                               "installs everything the e2e tests need)",
-                               p->cmdline, argv[0], strerror(r));
-        }
-        fcntl(out[0], F_SETFL, O_NONBLOCK);
-        fcntl(err[0], F_SETFL, O_NONBLOCK);
-        p->out_fd = out[0];
-        p->err_fd = err[0];
-        active_add(p->pid);
-}
-
-struct buf {
-        char *s;
-        size_t len, cap;
-};
-
-/* Reads what is there now; false once the writer side is closed. */
-static bool drain(int fd, struct buf *b)
-{
-        for (;;) {
-                if (b->cap - b->len < 4096) {
-                        b->cap = b->cap ? 2 * b->cap : 8192;
-                        b->s = realloc(b->s, b->cap);
-                        cr_assert_not_null(b->s, "out of memory");
-                }
-                ssize_t n = read(fd, b->s + b->len, b->cap - b->len - 1);
-                if (n > 0) {
-                        b->len += n;
-                        continue;
-                }
-                if (n < 0 && errno == EINTR)
-                        continue;
-                return n < 0 && errno == EAGAIN;
-        }
+        cr_assert_eq(proc_start(p, argv, NULL, &e), 0, "%s", e.msg);
+        keep(p->cmdline);
 }
 
 static long now_ms(void)
@@ -480,60 +355,23 @@ static long now_ms(void)
         return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
-struct e2e_result *e2e_finish(struct e2e_proc *p, int timeout_s)
+struct proc_result *e2e_finish(struct proc *p, int timeout_s)
 {
-        struct e2e_result *r = keep(calloc(1, sizeof(*r)));
-        struct buf out = { 0 }, err = { 0 };
-        bool out_open = true, err_open = true;
-        long deadline = now_ms() + timeout_s * 1000L;
-        int wstatus = 0;
+        struct proc_result *r = keep(calloc(1, sizeof(*r)));
+        struct err e = { 0 };
 
-        r->cmdline = p->cmdline;
-        /* Stop when the command exits, not at EOF: a daemon it leaves (conmon)
-         * may hold the pipes open. */
-        for (;;) {
-                struct pollfd fds[2] = {
-                        { .fd = out_open ? p->out_fd : -1, .events = POLLIN },
-                        { .fd = err_open ? p->err_fd : -1, .events = POLLIN },
-                };
-                poll(fds, 2, 50);
-                if (out_open)
-                        out_open = drain(p->out_fd, &out);
-                if (err_open)
-                        err_open = drain(p->err_fd, &err);
-                pid_t w = waitpid(p->pid, &wstatus, WNOHANG);
-                if (w == p->pid)
-                        break;
-                if (now_ms() > deadline) {
-                        r->timed_out = true;
-                        kill(-p->pid, SIGKILL);
-                        kill(p->pid, SIGKILL);
-                        waitpid(p->pid, &wstatus, 0);
-                        break;
-                }
-        }
-        if (out_open)
-                drain(p->out_fd, &out);
-        if (err_open)
-                drain(p->err_fd, &err);
-        close(p->out_fd);
-        close(p->err_fd);
-        active_remove(p->pid);
-
-        r->out = keep(out.s ? out.s : calloc(1, 1));
-        r->out[out.len] = '\0';
-        r->err = keep(err.s ? err.s : calloc(1, 1));
-        r->err[err.len] = '\0';
-        if (WIFEXITED(wstatus))
-                r->status = WEXITSTATUS(wstatus);
-        else
-                r->status = 128 + WTERMSIG(wstatus);
+        /* the cmdline is in the arena already: proc_finish takes it */
+        p->cmdline = strdup(p->cmdline);
+        cr_assert_eq(proc_finish(p, timeout_s, r, &e), 0, "%s", e.msg);
+        keep(r->cmdline);
+        keep(r->out);
+        keep(r->err);
         return r;
 }
 
-struct e2e_result *e2e_run(const char *const argv[])
+struct proc_result *e2e_run(const char *const argv[])
 {
-        struct e2e_proc p;
+        struct proc p;
 
         e2e_start(&p, argv);
         return e2e_finish(&p, E2E_TIMEOUT);
@@ -545,25 +383,25 @@ static const char *clip(const char *s)
         return len > 6000 ? e2e_strf("[...]%s", s + len - 6000) : s;
 }
 
-const char *e2e_describe(const struct e2e_result *r)
+const char *e2e_describe(const struct proc_result *r)
 {
         return e2e_strf("%s\n  => %s %d\n--- stdout ---\n%s--- stderr ---\n%s--------------",
                         r->cmdline, r->timed_out ? "TIMED OUT, killed, status" : "exit",
                         r->status, clip(r->out), clip(r->err));
 }
 
-void e2e_expect_ok(const struct e2e_result *r)
+void e2e_expect_ok(const struct proc_result *r)
 {
         cr_assert(r->status == 0 && !r->timed_out, "command failed:\n%s", e2e_describe(r));
 }
 
-void e2e_expect_out(const struct e2e_result *r, const char *out)
+void e2e_expect_out(const struct proc_result *r, const char *out)
 {
         e2e_expect_ok(r);
         cr_assert_str_eq(r->out, out, "%s", e2e_describe(r));
 }
 
-const char *e2e_expect_out_prefix(const struct e2e_result *r, const char *prefix)
+const char *e2e_expect_out_prefix(const struct proc_result *r, const char *prefix)
 {
         size_t len = strlen(prefix);
         cr_assert(strncmp(r->out, prefix, len) == 0, "stdout should start with \"%s\":\n%s",
@@ -571,7 +409,7 @@ const char *e2e_expect_out_prefix(const struct e2e_result *r, const char *prefix
         return r->out + len;
 }
 
-void e2e_expect_fail_with(const struct e2e_result *r, const char *needle)
+void e2e_expect_fail_with(const struct proc_result *r, const char *needle)
 {
         cr_assert(r->status != 0 && !r->timed_out,
                   "command should have failed with \"%s\":\n%s", needle, e2e_describe(r));
@@ -579,12 +417,12 @@ void e2e_expect_fail_with(const struct e2e_result *r, const char *needle)
                   "command failed, but without \"%s\":\n%s", needle, e2e_describe(r));
 }
 
-void e2e_expect_err_has(const struct e2e_result *r, const char *needle)
+void e2e_expect_err_has(const struct proc_result *r, const char *needle)
 {
         cr_assert(strstr(r->err, needle), "stderr lacks \"%s\":\n%s", needle, e2e_describe(r));
 }
 
-void e2e_wait_for_file(const char *path, struct e2e_proc *writer, int timeout_s)
+void e2e_wait_for_file(const char *path, struct proc *writer, int timeout_s)
 {
         long deadline = now_ms() + timeout_s * 1000L;
 
@@ -593,7 +431,7 @@ void e2e_wait_for_file(const char *path, struct e2e_proc *writer, int timeout_s)
                 /* WNOWAIT: e2e_finish still reaps it and collects its output. */
                 waitid(P_PID, writer->pid, &si, WEXITED | WNOHANG | WNOWAIT);
                 if (si.si_pid == writer->pid) {
-                        struct e2e_result *r = e2e_finish(writer, 1);
+                        struct proc_result *r = e2e_finish(writer, 1);
                         cr_assert_fail("`%s` did not appear; its writer exited:\n%s", path,
                                        e2e_describe(r));
                 }
@@ -605,123 +443,13 @@ void e2e_wait_for_file(const char *path, struct e2e_proc *writer, int timeout_s)
 
 /* ---- the processes a test leaves -------------------------------------------- */
 
-struct proc_entry {
-        pid_t pid, ppid;
-        char state;
-        char comm[32];
-};
-
-static size_t list_processes(struct proc_entry **out)
-{
-        DIR *d = opendir("/proc");
-        struct dirent *de;
-        struct proc_entry *v = NULL;
-        size_t n = 0, cap = 0;
-
-        cr_assert_not_null(d, "opendir /proc: %s", strerror(errno));
-        while ((de = readdir(d))) {
-                if (!isdigit((unsigned char)de->d_name[0]))
-                        continue;
-                char path[sizeof(de->d_name) + 16], line[512];
-                snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-                FILE *f = fopen(path, "re");
-                if (!f)
-                        continue;
-                char *ok = fgets(line, sizeof(line), f);
-                fclose(f);
-                char *open_paren = ok ? strchr(line, '(') : NULL;
-                char *close_paren = ok ? strrchr(line, ')') : NULL;
-                if (!open_paren || !close_paren)
-                        continue;
-                if (n == cap) {
-                        cap = cap ? 2 * cap : 256;
-                        v = realloc(v, cap * sizeof(*v));
-                        cr_assert_not_null(v, "out of memory");
-                }
-                struct proc_entry *p = &v[n];
-                p->pid = atoi(de->d_name);
-                size_t clen = close_paren - open_paren - 1;
-                if (clen >= sizeof(p->comm))
-                        clen = sizeof(p->comm) - 1;
-                memcpy(p->comm, open_paren + 1, clen);
-                p->comm[clen] = '\0';
-                if (sscanf(close_paren + 1, " %c %d", &p->state, &p->ppid) == 2)
-                        n++;
-        }
-        closedir(d);
-        *out = v;
-        return n;
-}
-
-static bool descends_from(const struct proc_entry *v, size_t n, pid_t pid, pid_t ancestor)
-{
-        for (int depth = 0; depth < 64 && pid > 1; depth++) {
-                pid_t parent = 0;
-                for (size_t i = 0; i < n; i++)
-                        if (v[i].pid == pid)
-                                parent = v[i].ppid;
-                if (parent == ancestor)
-                        return true;
-                pid = parent;
-        }
-        return false;
-}
-
-/* Reaps our zombie children that no e2e_proc waits for: orphans handed to us
- * as subreaper (conmon and the cleanup podman it runs, container inits). */
-static void reap_orphans(void)
-{
-        struct proc_entry *v;
-        size_t n = list_processes(&v);
-
-        for (size_t i = 0; i < n; i++)
-                if (v[i].ppid == getpid() && v[i].state == 'Z' && !is_active(v[i].pid))
-                        waitpid(v[i].pid, NULL, WNOHANG);
-        free(v);
-}
-
-/* Descendants that are alive (not zombies); with `kill_them`, SIGKILLs each. */
-static char *list_descendants(bool kill_them)
-{
-        struct proc_entry *v;
-        size_t n = list_processes(&v);
-        char *list = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&list, &len);
-
-        for (size_t i = 0; i < n; i++) {
-                if (v[i].state == 'Z' || v[i].pid == getpid())
-                        continue;
-                if (!descends_from(v, n, v[i].pid, getpid()))
-                        continue;
-                char path[64], cmd[256] = "";
-                snprintf(path, sizeof(path), "/proc/%d/cmdline", v[i].pid);
-                int fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd >= 0) {
-                        ssize_t r = read(fd, cmd, sizeof(cmd) - 1);
-                        close(fd);
-                        for (ssize_t j = 0; j < r - 1; j++)
-                                if (cmd[j] == '\0')
-                                        cmd[j] = ' ';
-                        cmd[r > 0 ? r : 0] = '\0';
-                }
-                fprintf(f, "  %d %s: %s\n", v[i].pid, v[i].comm, cmd);
-                if (kill_them)
-                        kill(v[i].pid, SIGKILL);
-        }
-        fclose(f);
-        free(v);
-        if (len == 0) {
-                free(list);
-                return NULL;
-        }
-        return keep(list);
-}
-
 char *e2e_living_descendants(void)
 {
-        reap_orphans();
-        return list_descendants(false);
+        char *left;
+
+        proc_reap_orphans();
+        left = proc_living_descendants(false);
+        return left ? keep(left) : NULL;
 }
 
 /* The host's /dev/null as the test found it, held by an fd taken before
@@ -762,13 +490,8 @@ void e2e_expect_no_strays(void)
 
 static void kill_descendants(void)
 {
-        for (int round = 0; round < 100; round++) {
-                reap_orphans();
-                if (!list_descendants(true))
-                        return;
-                usleep(20000);
-        }
-        fprintf(stderr, "e2e: could not kill every process the test started\n");
+        if (!proc_kill_descendants())
+                fprintf(stderr, "e2e: could not kill every process the test started\n");
 }
 
 /* ---- namespace, work area, cleanup --------------------------------------- */
@@ -913,10 +636,12 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 
 void e2e_setup(void)
 {
+        struct err e = { 0 };
+
         cr_assert_eq(geteuid(), 0, "the e2e tests run real containers and need root");
         /* Orphans (conmon, container inits whose runtime exited) come to us,
          * not to pid 1: we can see, reap and kill everything we started. */
-        cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+        cr_assert_eq(proc_become_subreaper(&e), 0, "%s", e.msg);
         if (host_dev_null < 0)
                 host_dev_null = open("/dev/null", O_PATH | O_CLOEXEC);
         cr_assert_eq(fstat(host_dev_null, &dev_null_at_setup), 0);
@@ -938,7 +663,7 @@ static void delete_runtime_containers(enum e2e_runtime rt)
         if (access(state, F_OK) < 0)
                 return;
         const char *bin = e2e_runtime_bin(rt);
-        struct e2e_result *r = e2e_run(E2E_ARGV(bin, "--root", state, "list", "-q"));
+        struct proc_result *r = e2e_run(E2E_ARGV(bin, "--root", state, "list", "-q"));
         char *save = NULL;
         for (char *id = strtok_r(r->out, "\n", &save); id; id = strtok_r(NULL, "\n", &save))
                 e2e_run(E2E_ARGV(bin, "--root", state, "delete", "--force", id));
@@ -1065,12 +790,12 @@ const char *e2e_podman_import(const char *rootfs, const char *name)
         return image;
 }
 
-void e2e_podman_start(struct e2e_proc *p, const struct e2e_podman *c)
+void e2e_podman_start(struct proc *p, const struct e2e_podman *c)
 {
         e2e_start(p, podman_argv(c));
 }
 
-struct e2e_result *e2e_podman_run(const struct e2e_podman *c)
+struct proc_result *e2e_podman_run(const struct e2e_podman *c)
 {
         return e2e_run(podman_argv(c));
 }
@@ -1128,16 +853,16 @@ void e2e_bundle_start(struct e2e_container *c, const struct e2e_bundle *b)
                                      c->id));
 }
 
-struct e2e_result *e2e_bundle_finish(struct e2e_container *c)
+struct proc_result *e2e_bundle_finish(struct e2e_container *c)
 {
-        struct e2e_result *r = e2e_finish(&c->proc, E2E_TIMEOUT);
+        struct proc_result *r = e2e_finish(&c->proc, E2E_TIMEOUT);
 
         /* Whatever happened, the container must go (its cgroups with it). */
         e2e_run(E2E_ARGV(c->runtime, "--root", c->state, "delete", "--force", c->id));
         return r;
 }
 
-struct e2e_result *e2e_bundle_run(const struct e2e_bundle *b)
+struct proc_result *e2e_bundle_run(const struct e2e_bundle *b)
 {
         struct e2e_container c;
 
@@ -1269,8 +994,8 @@ void e2e_expect_same_view(const char *without, const char *with)
                        "--- without the hook ---\n%s--- with it ---\n%s", diff, without, with);
 }
 
-void e2e_expect_same_view_with_idmapped_root(const struct e2e_result *without,
-                                             const struct e2e_result *with)
+void e2e_expect_same_view_with_idmapped_root(const struct proc_result *without,
+                                             const struct proc_result *with)
 {
         e2e_expect_ok(without);
         e2e_expect_ok(with);
@@ -1310,14 +1035,14 @@ void e2e_expect_host_mounts(const char *before)
 
 /* ---- what the hook must do, under podman and on a bundle alike ---------- */
 
-void e2e_expect_shifted_rootfs_left_alone(const struct e2e_result *r, const char *rootfs)
+void e2e_expect_shifted_rootfs_left_alone(const struct proc_result *r, const char *rootfs)
 {
         e2e_expect_ok(r);
         e2e_expect_idmapped(e2e_expect_out_prefix(r, "0\n"), "/", false);
         e2e_expect_owner(rootfs, "made-inside", E2E_HOST_BASE);
 }
 
-void e2e_expect_volume_idmapped_once(const struct e2e_result *r, const char *vol)
+void e2e_expect_volume_idmapped_once(const struct proc_result *r, const char *vol)
 {
         e2e_expect_ok(r);
         e2e_expect_idmapped(e2e_expect_out_prefix(r, "0\n"), "/vol", true);
@@ -1330,7 +1055,7 @@ const char *e2e_probe_runtime_kind(enum e2e_runtime rt, const char *rootfs)
 {
         static unsigned probes;
         const char *out = e2e_strf("%s/runtime-kind.%u", WORK_DIR, ++probes);
-        struct e2e_result *r = e2e_bundle_run(&(struct e2e_bundle){
+        struct proc_result *r = e2e_bundle_run(&(struct e2e_bundle){
                 .runtime = rt, .hook = E2E_WITH_HOOK, .hook_path = RUNTIME_PROBE_BIN,
                 .rootfs = rootfs,
                 .annotations = E2E_ARGV(RUNTIME_PROBE_OUT, out),
