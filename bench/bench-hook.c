@@ -65,6 +65,7 @@
 #include "oci/plan.h"
 #include "oci/state.h"
 #include "tests/support/oci_bundle.h"
+#include "tests/support/leftovers.h"
 #include "tests/support/standin.h"
 #include "../base/io.h"
 
@@ -208,33 +209,15 @@ static char *read_file(const char *path, size_t *len)
 
 static void mkdir_p(const char *path, mode_t mode)
 {
-        char buf[PATH_MAX];
+        struct err e = { 0 };
 
-        if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-                die("path too long: %s", path);
-        for (char *p = buf + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                        die("mkdir `%s`: %s", buf, strerror(errno));
-                *p = '/';
-        }
-        if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                die("mkdir `%s`: %s", buf, strerror(errno));
+        if (mkdir_parents(path, mode, &e) < 0)
+                die("%s", e.msg);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
-                fprintf(stderr, "bench-hook: remove `%s`: %s\n", path, strerror(errno));
-        return 0;
-}
-
-/* FTW_MOUNT: never cross into a mount, should one be there by mistake. */
 static void remove_tree(const char *dir)
 {
-        nftw(dir, remove_entry, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+        leftover_remove_tree(dir);
 }
 
 /* ---- statistics ----------------------------------------------------------- */
@@ -1217,32 +1200,7 @@ static void check_start(struct variant *v, const char *log)
 
 static void remove_cgroups(void)
 {
-        DIR *d = opendir("/sys/fs/cgroup");
-        struct dirent *de;
-
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                _cleanup_free_ char *parent = NULL;
-                DIR *sub;
-                struct dirent *se;
-
-                if (de->d_name[0] == '.')
-                        continue;
-                parent = strf("/sys/fs/cgroup/%s/%s", de->d_name, CGROUP_PARENT);
-                sub = opendir(parent);
-                if (!sub)
-                        continue;
-                while ((se = readdir(sub)))
-                        if (se->d_type == DT_DIR && se->d_name[0] != '.') {
-                                _cleanup_free_ char *leaf = strf("%s/%s", parent, se->d_name);
-
-                                rmdir(leaf);
-                        }
-                closedir(sub);
-                rmdir(parent);
-        }
-        closedir(d);
+        leftover_remove_cgroups(CGROUP_PARENT);
 }
 
 static size_t phase_start(struct variant *v)

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/support/leftovers.h"
 #include "tests/support/oci_bundle.h"
 
 extern char **environ;
@@ -74,33 +75,13 @@ static void pathf(char buf[PATH_MAX], const char *fmt, ...)
         }
 }
 
-static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-        if (type == FTW_DP)
-                rmdir(path);
-        else
-                unlink(path);
-        return 0;
-}
-
 /* The cgroups the runtimes made for /<cgroup_name>/<id> in every
  * hierarchy (empty once their containers are deleted), and the rootfs. */
 static void cleanup(void)
 {
-        DIR *d = opendir("/sys/fs/cgroup");
-        struct dirent *h;
-        char path[PATH_MAX];
-
-        while (d && (h = readdir(d))) {
-                if (h->d_name[0] == '.')
-                        continue;
-                pathf(path, "/sys/fs/cgroup/%s/%s", h->d_name, cgroup_name);
-                nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-        }
-        if (d)
-                closedir(d);
+        leftover_remove_cgroups(cgroup_name);
         if (disk[0])
-                nftw(disk, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+                leftover_remove_tree(disk);
 }
 
 static double now_ms(void)

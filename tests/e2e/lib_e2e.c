@@ -4,6 +4,7 @@
 #include "base/cleanup.h"
 #include "oci/mountinfo.h"
 #include "tests/support/oci_bundle.h"
+#include "tests/support/leftovers.h"
 #include "tests/support/proc.h"
 #include "tests/support/runtime_probe.h"
 
@@ -247,18 +248,9 @@ const char *e2e_runtime_bin(enum e2e_runtime rt)
 
 /* ---- rm -rf ----------------------------------------------------------------- */
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-        if (remove(path) < 0 && errno != ENOENT)
-                fprintf(stderr, "e2e: remove `%s`: %s\n", path, strerror(errno));
-        return 0;
-}
-
-/* rm -rf that stays on one filesystem: a mount the test left below `dir`
- * belongs to its namespace, not to the disk. */
 static void remove_tree(const char *dir)
 {
-        nftw(dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+        leftover_remove_tree(dir);
 }
 
 /* ---- rootfs --------------------------------------------------------------- */
@@ -553,30 +545,6 @@ static pid_t owner_of(const char *name, char sep)
         return (pid_t)pid;
 }
 
-/* Kills what still runs in a cgroup (only a test that died leaves anything),
- * then removes it; called deepest first. */
-static int empty_and_remove_cgroup(const char *path, const struct stat *st, int type,
-                                   struct FTW *ftw)
-{
-        char procs[PATH_MAX];
-
-        if (type != FTW_DP || snprintf(procs, sizeof(procs), "%s/cgroup.procs", path) < 0)
-                return 0;
-        /* A cgroup whose last task just exited can stay busy for a moment. */
-        for (int i = 0; i < 50; i++) {
-                FILE *f = fopen(procs, "re");
-                int pid;
-                while (f && fscanf(f, "%d", &pid) == 1)
-                        kill(pid, SIGKILL);
-                if (f)
-                        fclose(f);
-                if (rmdir(path) == 0 || errno != EBUSY)
-                        break;
-                usleep(20000);
-        }
-        return 0;
-}
-
 /* Removes each cgroup named for a test in every hierarchy: the one of
  * `only` (when > 0), or those whose test is gone (when 0). */
 static void remove_test_cgroups(pid_t only)
@@ -600,7 +568,7 @@ static void remove_test_cgroups(pid_t only)
                         if (!owner || (only ? owner != only : pid_alive(owner)))
                                 continue;
                         snprintf(path, sizeof(path), "%s/%s", hier, de->d_name);
-                        nftw(path, empty_and_remove_cgroup, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+                        leftover_remove_cgroup(path);
                 }
                 closedir(d);
         }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "leftovers.h"
 
 #ifndef MOUNT_ATTR_IDMAP
 #define MOUNT_ATTR_IDMAP 0x00100000
@@ -61,19 +62,12 @@ static void pathf(char *buf, const char *fmt, ...)
 
 static void mkdir_p(const char *path)
 {
-        char buf[PATH_MAX];
+        struct err e = { 0 };
 
-        pathf(buf, "%s", path);
-        for (char *p = buf + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-                        fail("mkdir", buf);
-                *p = '/';
+        if (mkdir_parents(path, 0755, &e) < 0) {
+                (void)!write(report, e.msg, strlen(e.msg));
+                _exit(1);
         }
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-                fail("mkdir", buf);
 }
 
 static void create(const char *path, bool file)

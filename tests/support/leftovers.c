@@ -1,0 +1,93 @@
+/* What the tests and benches leave, and its removal: see leftovers.h. */
+#include "leftovers.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+int mkdir_parents(const char *path, mode_t mode, struct err *e)
+{
+        char buf[PATH_MAX];
+
+        if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+                return err_set(e, ENAMETOOLONG, "mkdir `%s`: path too long", path);
+        for (char *p = buf + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                        return err_sys(e, errno, "mkdir `%s`", buf);
+                *p = '/';
+        }
+        if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                return err_sys(e, errno, "mkdir `%s`", buf);
+        return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+        (void)st;
+        (void)ftw;
+        if ((type == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
+                fprintf(stderr, "remove `%s`: %s\n", path, strerror(errno));
+        return 0;
+}
+
+void leftover_remove_tree(const char *dir)
+{
+        nftw(dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+static int empty_and_remove_cgroup(const char *path, const struct stat *st, int type,
+                                   struct FTW *ftw)
+{
+        char procs[PATH_MAX];
+
+        (void)st;
+        (void)ftw;
+        if (type != FTW_DP || snprintf(procs, sizeof(procs), "%s/cgroup.procs", path) >= PATH_MAX)
+                return 0;
+        for (int i = 0; i < 50; i++) {
+                FILE *f = fopen(procs, "re");
+                int pid;
+
+                while (f && fscanf(f, "%d", &pid) == 1)
+                        kill(pid, SIGKILL);
+                if (f)
+                        fclose(f);
+                if (rmdir(path) == 0 || errno != EBUSY)
+                        break;
+                usleep(20000);
+        }
+        return 0;
+}
+
+void leftover_remove_cgroup(const char *path)
+{
+        nftw(path, empty_and_remove_cgroup, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+void leftover_remove_cgroups(const char *name)
+{
+        DIR *d = opendir(CGROUP_ROOT);
+        struct dirent *h;
+
+        while (d && (h = readdir(d))) {
+                char path[PATH_MAX];
+
+                if (h->d_name[0] == '.')
+                        continue;
+                if (snprintf(path, sizeof(path), "%s/%s/%s", CGROUP_ROOT, h->d_name, name) < PATH_MAX)
+                        leftover_remove_cgroup(path);
+        }
+        if (d)
+                closedir(d);
+}

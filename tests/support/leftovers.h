@@ -1,0 +1,25 @@
+/* Files, directories and cgroups the tests and the benches make, and how
+ * they go again, whatever state a run that died left them in.
+ *
+ * Plain C, no Criterion: fallible functions follow base/err.h; the removers
+ * never fail, they say on stderr what they could not remove.
+ */
+#pragma once
+
+#include <sys/types.h>
+
+#include "base/err.h"
+
+/* mkdir -p: `path` and every missing parent, with `mode`. */
+int mkdir_parents(const char *path, mode_t mode, struct err *e);
+
+/* rm -rf that stays on one filesystem (FTW_MOUNT): a mount left below `dir`
+ * belongs to a namespace, not to the disk, and is never crossed into. */
+void leftover_remove_tree(const char *dir);
+
+/* Removes the cgroup `path` and those below it, deepest first, killing what
+ * still runs in each (only a run that died leaves anything); a cgroup whose
+ * last task just exited can stay busy for a moment, which is waited out. */
+void leftover_remove_cgroup(const char *path);
+/* The same for /sys/fs/cgroup/<hierarchy>/<name> in every hierarchy. */
+void leftover_remove_cgroups(const char *name);
