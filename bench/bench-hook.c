@@ -163,19 +163,13 @@ static int64_t now_ns(void)
         return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* snprintf into a PATH_MAX buffer, refusing to cut a path short. */
-__attribute__((format(printf, 2, 3)))
-static void pathf(char *buf, const char *fmt, ...)
-{
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(buf, PATH_MAX, fmt, ap);
-        va_end(ap);
-        if (n < 0 || n >= PATH_MAX)
-                die("path too long: %s...", buf);
-}
+/* path_printf (tests/support/leftovers.h), or die. */
+#define pathf(buf, ...)                                                         \
+        do {                                                                    \
+                struct err pe_ = { 0 };                                         \
+                if (path_printf(buf, &pe_, __VA_ARGS__) < 0)                    \
+                        die("%s", pe_.msg);                                     \
+        } while (0)
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {

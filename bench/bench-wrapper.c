@@ -59,21 +59,15 @@ static void die(const char *what)
         exit(1);
 }
 
-/* snprintf into a path buffer, dying rather than cutting a path short. */
-__attribute__((format(printf, 2, 3)))
-static void pathf(char buf[PATH_MAX], const char *fmt, ...)
-{
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(buf, PATH_MAX, fmt, ap);
-        va_end(ap);
-        if (n < 0 || n >= PATH_MAX) {
-                errno = ENAMETOOLONG;
-                die(fmt);
-        }
-}
+/* path_printf (tests/support/leftovers.h), or die. */
+#define pathf(buf, ...)                                                         \
+        do {                                                                    \
+                struct err pe_ = { 0 };                                         \
+                if (path_printf(buf, &pe_, __VA_ARGS__) < 0) {                  \
+                        errno = ENAMETOOLONG;                                   \
+                        die(pe_.msg);                                           \
+                }                                                               \
+        } while (0)
 
 /* The cgroups the runtimes made for /<cgroup_name>/<id> in every
  * hierarchy (empty once their containers are deleted), and the rootfs. */

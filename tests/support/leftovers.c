@@ -6,12 +6,26 @@
 #include <ftw.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
+
+int path_printf(char *buf, struct err *e, const char *fmt, ...)
+{
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(buf, PATH_MAX, fmt, ap);
+        va_end(ap);
+        if (n < 0 || n >= PATH_MAX)
+                return err_set(e, ENAMETOOLONG, "path too long: %.64s...", buf);
+        return 0;
+}
 
 int mkdir_parents(const char *path, mode_t mode, struct err *e)
 {

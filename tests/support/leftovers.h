@@ -10,6 +10,10 @@
 
 #include "base/err.h"
 
+/* snprintf into a PATH_MAX buffer, refusing to cut a path short:
+ * -ENAMETOOLONG naming the start of the path. */
+int path_printf(char *buf, struct err *e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* mkdir -p: `path` and every missing parent, with `mode`. */
 int mkdir_parents(const char *path, mode_t mode, struct err *e);
 

@@ -45,20 +45,15 @@ static void must(int r, const char *what, const char *path)
                 fail(what, path);
 }
 
-static void pathf(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void pathf(char *buf, const char *fmt, ...)
-{
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(buf, PATH_MAX, fmt, ap);
-        va_end(ap);
-        if (n < 0 || n >= PATH_MAX) {
-                errno = ENAMETOOLONG;
-                fail("path", fmt);
-        }
-}
+/* path_printf, or the stand-in ends with its message. */
+#define pathf(buf, ...)                                                         \
+        do {                                                                    \
+                struct err pe_ = { 0 };                                         \
+                if (path_printf(buf, &pe_, __VA_ARGS__) < 0) {                  \
+                        (void)!write(report, pe_.msg, strlen(pe_.msg));         \
+                        _exit(1);                                               \
+                }                                                               \
+        } while (0)
 
 static void mkdir_p(const char *path)
 {
