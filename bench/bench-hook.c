@@ -619,31 +619,25 @@ static void make_sample_rootfs(const char *rootfs)
                 die("chown `%s`: %s", rootfs, strerror(errno));
 }
 
+/* crun's form (tests/fixtures/podman-4.3.1/crun/state-createRuntime.json). */
 static void write_state(const char *path, const struct sample *s, const char *bundle, pid_t pid)
 {
+        size_t n = s->state.annotations.n;
+        _cleanup_free_ const char **a = calloc(2 * n + 1, sizeof(*a));
+        struct bundle_state st = { .id = s->state.id, .pid = pid, .bundle = bundle,
+                                   .root = s->rootfs, .annotations = a };
         _cleanup_free_ char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
+        struct err e = { 0 };
 
-        if (!f)
+        if (!a)
                 die("out of memory");
-        /* crun's shape (tests/fixtures/podman-4.3.1/crun/state-createRuntime.json). */
-        fputs("{\"ociVersion\":\"1.0\",\"id\":", f);
-        json_write_string(f, s->state.id);
-        fprintf(f, ",\"pid\":%d,\"root\":", (int)pid);
-        json_write_string(f, s->rootfs);
-        fputs(",\"bundle\":", f);
-        json_write_string(f, bundle);
-        fputs(",\"status\":\"created\",\"annotations\":{", f);
-        for (size_t i = 0; i < s->state.annotations.n; i++) {
-                if (i)
-                        fputc(',', f);
-                json_write_string(f, s->state.annotations.items[i].key);
-                fputc(':', f);
-                json_write_string(f, s->state.annotations.items[i].value);
+        for (size_t i = 0; i < n; i++) {
+                a[2 * i] = s->state.annotations.items[i].key;
+                a[2 * i + 1] = s->state.annotations.items[i].value;
         }
-        fputs("}}", f);
-        fclose(f);
+        text = bundle_state_text(&st, &e);
+        if (!text)
+                die("%s", e.msg);
         write_file(path, text, 0644);
 }
 

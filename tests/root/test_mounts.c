@@ -23,6 +23,7 @@
 #include "hook/userns.h"
 #include "oci/mountinfo.h"
 #include "oci/plan.h"
+#include "tests/support/oci_bundle.h"
 #include "tests/support/proc.h"
 #include "tests/support/standin.h"
 
@@ -218,7 +219,7 @@ static int hook(struct run *r, const char *config_extra, const char *mounts, enu
                 [ACTIVATION_FALSE] = "\"annotations\":{\"" ANNOTATION_ROOTFS "\":\"false\"},",
         };
         const char *const argv[] = { HOOK_BIN, "createRuntime", NULL };
-        char doc[8192], path[160], state[512], *nl;
+        char doc[8192], path[160], bundle[96], *state, *nl;
         struct proc p;
         struct err e = { 0 };
 
@@ -229,15 +230,13 @@ static int hook(struct run *r, const char *config_extra, const char *mounts, enu
                  annotation[a], rootfs, config_extra, mounts, mappings);
         snprintf(path, sizeof(path), "%s/bundle/config.json", work);
         write_text(path, doc);
-        if (as_runc)
-                snprintf(state, sizeof(state), "{\"ociVersion\":\"1.0.2\",\"id\":\"standin\","
-                         "\"status\":\"creating\",\"pid\":%d,\"bundle\":\"%s/bundle\"}",
-                         (int)container.pid, work);
-        else
-                snprintf(state, sizeof(state), "{\"ociVersion\":\"1.0.0\",\"id\":\"standin\","
-                         "\"status\":\"created\",\"root\":\"%s\",\"pid\":%d,\"bundle\":\"%s/bundle\"}",
-                         rootfs, (int)container.pid, work);
+        snprintf(bundle, sizeof(bundle), "%s/bundle", work);
+        state = bundle_state_text(&(struct bundle_state){ .id = "standin", .pid = container.pid,
+                                                          .bundle = bundle,
+                                                          .root = as_runc ? NULL : rootfs }, &e);
+        cr_assert_not_null(state, "%s", e.msg);
         cr_assert_eq(proc_start(&p, argv, state, &e), 0, "%s", e.msg);
+        free(state);
         cr_assert_eq(proc_finish(&p, 30, &r->res, &e), 0, "%s", e.msg);
         cr_assert_not(r->res.timed_out, "the hook did not finish in 30 s:\n%s", r->res.err);
         r->plan = debug_lines(r->res.err, NULL, NULL);

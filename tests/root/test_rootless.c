@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/support/oci_bundle.h"
 #include "tests/support/proc.h"
 #include "tests/support/standin.h"
 
@@ -70,15 +71,16 @@ static void write_config(const char *mount_options, const char *annotations)
 static int run_unprivileged(char *err, size_t cap)
 {
         const char *const argv[] = { "unshare", "--user", HOOK_BIN, "createRuntime", NULL };
-        char state[512];
+        char *state;
         struct proc p;
         struct proc_result r;
         struct err e = { 0 };
         int status;
 
-        snprintf(state, sizeof(state), "{\"ociVersion\":\"1.0.2\",\"id\":\"rl\",\"status\":\"creating\","
-                 "\"pid\":%d,\"bundle\":\"%s\"}", (int)target.pid, dir);
+        state = bundle_state_text(&(struct bundle_state){ .id = "rl", .pid = target.pid, .bundle = dir }, &e);
+        cr_assert_not_null(state, "%s", e.msg);
         cr_assert_eq(proc_start(&p, argv, state, &e), 0, "%s", e.msg);
+        free(state);
         cr_assert_eq(proc_finish(&p, 20, &r, &e), 0, "%s", e.msg);
         cr_assert_not(r.timed_out, "%s did not finish", r.cmdline);
         snprintf(err, cap, "%s", r.err);

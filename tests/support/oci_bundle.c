@@ -274,3 +274,44 @@ int bundle_write_config(const char *path, const struct bundle_config *c, struct 
                 return err_prefix(e, "%s", path);
         return write_all(path, text, len, e);
 }
+
+static int put_state(FILE *f, const struct bundle_state *s, struct err *e)
+{
+        fputs("{\"ociVersion\":\"1.0.2\",\"id\":", f);
+        json_write_string(f, s->id);
+        fprintf(f, ",\"pid\":%d,\"bundle\":", s->pid);
+        json_write_string(f, s->bundle);
+        if (s->root) {
+                fputs(",\"root\":", f);
+                json_write_string(f, s->root);
+        }
+        fprintf(f, ",\"status\":\"%s\"", s->root ? "created" : "creating");
+        if (s->annotations) {
+                fputc(',', f);
+                if (put_annotations(f, s->annotations, e) < 0)
+                        return -e->errnum;
+        }
+        fputc('}', f);
+        return 0;
+}
+
+char *bundle_state_text(const struct bundle_state *s, struct err *e)
+{
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        int r;
+
+        if (!f) {
+                err_sys(e, errno, "open_memstream");
+                return NULL;
+        }
+        r = put_state(f, s, e);
+        if (fclose(f) != 0 && r >= 0)
+                r = err_set(e, ENOMEM, "state of %s: out of memory", s->id);
+        if (r < 0) {
+                free(text);
+                return NULL;
+        }
+        return text;
+}
