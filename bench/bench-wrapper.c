@@ -241,6 +241,15 @@ int main(int argc, char **argv)
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
             mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0)
                 die("private mount namespace with a tmpfs on /run");
+        {
+                /* the runtimes' stdio below is /dev/null: this namespace's own */
+                struct err e = { 0 };
+
+                if (private_dev_null("/run/oih-bench-dev", &e) < 0) {
+                        errno = e.errnum;
+                        die(e.msg);
+                }
+        }
         mkdir("/run/oih-bench", 0755);
         snprintf(cgroup_name, sizeof(cgroup_name), "oih-bench-%d", (int)getpid());
         snprintf(disk, sizeof(disk), "/var/tmp/oih-bw.XXXXXX");

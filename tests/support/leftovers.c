@@ -9,7 +9,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
@@ -104,4 +106,21 @@ void leftover_remove_cgroups(const char *name)
         }
         if (d)
                 closedir(d);
+}
+
+int private_dev_null(const char *dir, struct err *e)
+{
+        char node[PATH_MAX];
+
+        if (path_printf(node, e, "%s/null", dir) < 0 || mkdir_parents(dir, 0755, e) < 0)
+                return -e->errnum;
+        if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k") < 0)
+                return err_sys(e, errno, "mount tmpfs on `%s`", dir);
+        if (mknod(node, S_IFCHR | 0666, makedev(1, 3)) < 0)
+                return err_sys(e, errno, "mknod `%s`", node);
+        if (chmod(node, 0666) < 0)
+                return err_sys(e, errno, "chmod `%s`", node);
+        if (mount(node, "/dev/null", NULL, MS_BIND, NULL) < 0)
+                return err_sys(e, errno, "bind `%s` on /dev/null", node);
+        return 0;
 }

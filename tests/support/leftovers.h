@@ -27,3 +27,11 @@ void leftover_remove_tree(const char *dir);
 void leftover_remove_cgroup(const char *path);
 /* The same for /sys/fs/cgroup/<hierarchy>/<name> in every hierarchy. */
 void leftover_remove_cgroups(const char *name);
+
+/* A /dev/null of the caller's mount namespace's own (a private one: call
+ * after unshare(CLONE_NEWNS) and making "/" private): the same device on a
+ * node in a tmpfs mounted at `dir`, bound over /dev/null.  conmon hands a
+ * container that is not interactive /dev/null as its stdin, and crun 1.8.1
+ * chowns its stdio to the container root's host ids: with the host's node
+ * that changes the machine's /dev/null. */
+int private_dev_null(const char *dir, struct err *e);
