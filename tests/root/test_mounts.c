@@ -73,6 +73,17 @@ static void setup(void)
            "&& ln -s /outside rootfs/link && chown -R 0:0 .", work);
         /* The hook's debug lines carry the plan and what was done. */
         setenv("OCI_IDMAP_HOOK_DEBUG", "1", 1);
+        /* In a sanitizer build (.ci/test's build-asan) the hook binary is
+         * instrumented too; LeakSanitizer's exit-time scan stops the process
+         * with ptrace and clone, which the hook's own seccomp filter kills.
+         * Its leaks cannot be looked for past the filter: not in this run. */
+        {
+                const char *asan = getenv("ASAN_OPTIONS");
+                char opts[512];
+
+                snprintf(opts, sizeof(opts), "%s%sdetect_leaks=0", asan ? asan : "", asan ? ":" : "");
+                setenv("ASAN_OPTIONS", opts, 1);
+        }
 }
 
 static void teardown(void)
@@ -249,6 +260,8 @@ static int hook(struct run *r, const char *config_extra, const char *mounts, enu
                 snprintf(r->errmsg, sizeof(r->errmsg), "%.*s", (int)(nl ? nl - line : (long)strlen(line)), line);
                 break;
         }
+        /* killed (by its own seccomp filter, say): that is no refusal */
+        cr_assert_lt(r->res.status, 128, "%s: killed:\n%s", r->res.cmdline, r->res.err);
         if (r->res.status == 0)
                 expect_done_as_planned(r);
         return r->res.status;
