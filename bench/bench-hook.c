@@ -66,6 +66,7 @@
 #include "oci/state.h"
 #include "tests/support/oci_bundle.h"
 #include "tests/support/leftovers.h"
+#include "tests/support/rootfs.h"
 #include "tests/support/standin.h"
 #include "../base/io.h"
 
@@ -1077,31 +1078,10 @@ static void print_stages(const struct series *st, const struct whole_run *w, boo
 
 static void make_busybox_rootfs(const char *rootfs)
 {
-        static const char *const dirs[] = {
-                "bin", "etc", "proc", "sys", "dev", "run", "tmp", "var/tmp", "root",
-        };
-        static const char *const applets[] = { "sh", "true", "stat", "test", "id", "cat", "ls" };
-        _cleanup_free_ char *bb = strf("%s/bin/busybox", rootfs);
-        struct spawn_res r;
+        struct err e = { 0 };
 
-        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-                _cleanup_free_ char *p = strf("%s/%s", rootfs, dirs[i]);
-
-                mkdir_p(p, 0755);
-        }
-        r = spawn(NULL, NULL, ARGV("cp", "/bin/busybox", bb));
-        must_succeed(&r, NULL, "cp /bin/busybox");
-        for (size_t i = 0; i < ARRAY_SIZE(applets); i++) {
-                _cleanup_free_ char *p = strf("%s/bin/%s", rootfs, applets[i]);
-
-                if (symlink("busybox", p) < 0)
-                        die("symlink `%s`: %s", p, strerror(errno));
-        }
-        {
-                _cleanup_free_ char *p = strf("%s/etc/passwd", rootfs);
-
-                write_file(p, "root:x:0:0:root:/root:/bin/sh\n", 0644);
-        }
+        if (rootfs_make_busybox(rootfs, &e) < 0)
+                die("%s", e.msg);
 }
 
 /* A bundle as podman would run it: root, a user namespace

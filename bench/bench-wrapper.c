@@ -36,6 +36,7 @@
 
 #include "tests/support/leftovers.h"
 #include "tests/support/oci_bundle.h"
+#include "tests/support/rootfs.h"
 
 extern char **environ;
 
@@ -108,20 +109,12 @@ static int run(const char *const argv[])
 
 static void make_rootfs(const char *dir)
 {
-        const char *const dirs[] = { "bin", "proc", "dev", "sys", "etc", "tmp", "run", NULL };
-        char path[PATH_MAX];
+        struct err e = { 0 };
 
-        for (size_t i = 0; dirs[i]; i++) {
-                pathf(path, "%s/%s", dir, dirs[i]);
-                if (mkdir(path, 0755) < 0)
-                        die(path);
+        if (rootfs_make_busybox(dir, &e) < 0) {
+                errno = e.errnum;
+                die(e.msg);
         }
-        pathf(path, "%s/bin/busybox", dir);
-        if (run((const char *const[]){ "cp", "/bin/busybox", path, NULL }) != 0)
-                die("cp /bin/busybox (busybox-static installed?)");
-        pathf(path, "%s/bin/true", dir);
-        if (symlink("busybox", path) < 0)
-                die(path);
 }
 
 static void write_bundle(const char *bundle, const char *rootfs, enum mode m, const char *id)

@@ -6,6 +6,7 @@
 #include "tests/support/oci_bundle.h"
 #include "tests/support/leftovers.h"
 #include "tests/support/proc.h"
+#include "tests/support/rootfs.h"
 #include "tests/support/runtime_probe.h"
 
 #include <criterion/criterion.h>
@@ -38,7 +39,6 @@ extern char **environ;
 #define NAME_PREFIX "oci-idmap-e2e"
 #define WORK_DIR "/run/" NAME_PREFIX
 #define CGROUP_ROOT "/sys/fs/cgroup"
-#define BUSYBOX "/bin/busybox"
 
 /* How long processes a test started get to exit on their own after the test
  * is done with them: conmon runs `podman container cleanup` after the
@@ -102,21 +102,9 @@ const char *e2e_disk_dir(void)
 
 void e2e_mkdirs(const char *path, mode_t mode)
 {
-        char buf[PATH_MAX];
+        struct err e = { 0 };
 
-        cr_assert_lt(strlen(path), sizeof(buf), "path too long: %s", path);
-        strcpy(buf, path);
-        for (char *p = buf + 1; ; p++) {
-                if (*p != '/' && *p != '\0')
-                        continue;
-                char c = *p;
-                *p = '\0';
-                if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                        cr_assert_fail("mkdir `%s`: %s", buf, strerror(errno));
-                *p = c;
-                if (c == '\0')
-                        break;
-        }
+        cr_assert_eq(mkdir_parents(path, mode, &e), 0, "%s", e.msg);
 }
 
 void e2e_write_file(const char *path, const char *text)
@@ -181,17 +169,9 @@ void e2e_expect_absent(const char *dir, const char *name)
 
 static void copy_file(const char *from, const char *to, mode_t mode)
 {
-        int in = open(from, O_RDONLY | O_CLOEXEC);
-        cr_assert_geq(in, 0, "open `%s`: %s", from, strerror(errno));
-        int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-        cr_assert_geq(out, 0, "create `%s`: %s", to, strerror(errno));
-        char buf[65536];
-        ssize_t n;
-        while ((n = read(in, buf, sizeof(buf))) > 0)
-                cr_assert_eq(write(out, buf, n), n, "write `%s`: %s", to, strerror(errno));
-        cr_assert_eq(n, 0, "read `%s`: %s", from, strerror(errno));
-        close(in);
-        cr_assert_eq(close(out), 0, "close `%s`: %s", to, strerror(errno));
+        struct err e = { 0 };
+
+        cr_assert_eq(copy_new_file(from, to, mode, &e), 0, "%s", e.msg);
 }
 
 /* ---- runtimes ------------------------------------------------------------- */
@@ -255,43 +235,11 @@ static void remove_tree(const char *dir)
 
 /* ---- rootfs --------------------------------------------------------------- */
 
-static const char *const applets[] = {
-        "sh", "ls", "stat", "touch", "cat", "id", "awk", "sort", "uniq", "sleep",
-        "echo", "grep", "mkdir", "rm", "test", "[", "true", "false", "printf",
-        "mount", "umount", "head", "tail", "wc", "cut", "tr", "sed", "ln", "chmod",
-        "chown", "env", "cp", "mv", "readlink", "find", "kill", "ps", "hostname",
-};
-
 void e2e_make_rootfs(const char *dir)
 {
-        static const char *const dirs[] = {
-                "bin", "etc", "proc", "sys", "dev", "run", "var/tmp", "root",
-                "vol", "vol2", "rovol",
-        };
+        struct err e = { 0 };
 
-        e2e_mkdirs(dir, 0755);
-        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-                e2e_mkdirs(e2e_strf("%s/%s", dir, dirs[i]), 0755);
-        e2e_mkdirs(e2e_strf("%s/tmp", dir), 0755);
-        cr_assert_eq(chmod(e2e_strf("%s/tmp", dir), 01777), 0);
-
-        copy_file(BUSYBOX, e2e_strf("%s/bin/busybox", dir), 0755);
-        for (size_t i = 0; i < ARRAY_SIZE(applets); i++) {
-                const char *link = e2e_strf("%s/bin/%s", dir, applets[i]);
-                cr_assert_eq(symlink("busybox", link), 0, "symlink `%s`: %s", link,
-                             strerror(errno));
-        }
-
-        e2e_write_file(e2e_strf("%s/etc/passwd", dir),
-                       "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
-        e2e_write_file(e2e_strf("%s/etc/group", dir), "root:x:0:\nnobody:x:65534:\n");
-        /* A user-namespaced runtime cannot create a file in a directory the
-         * container's root does not own: the files podman bind-mounts over
-         * must exist already. */
-        e2e_write_file(e2e_strf("%s/etc/hosts", dir), "");
-        e2e_write_file(e2e_strf("%s/etc/hostname", dir), "");
-        e2e_write_file(e2e_strf("%s/etc/resolv.conf", dir), "");
-        e2e_write_file(e2e_strf("%s/run/.containerenv", dir), "");
+        cr_assert_eq(rootfs_make_busybox(dir, &e), 0, "%s", e.msg);
 }
 
 const char *e2e_make_disk_rootfs(void)
