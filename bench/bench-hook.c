@@ -174,18 +174,10 @@ static int64_t now_ns(void)
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-        size_t len = strlen(text), done = 0;
+        struct err e = { 0 };
 
-        if (fd < 0)
-                die("open `%s`: %s", path, strerror(errno));
-        while (done < len) {
-                ssize_t n = write(fd, text + done, len - done);
-
-                if (n < 0)
-                        die("write `%s`: %s", path, strerror(errno));
-                done += (size_t)n;
-        }
+        if (write_text_file(path, text, mode, &e) < 0)
+                die("%s", e.msg);
 }
 
 static char *read_file(const char *path, size_t *len)

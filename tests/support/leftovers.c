@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <signal.h>
@@ -13,6 +14,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+
+#include "base/cleanup.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
@@ -26,6 +29,27 @@ int path_printf(char *buf, struct err *e, const char *fmt, ...)
         va_end(ap);
         if (n < 0 || n >= PATH_MAX)
                 return err_set(e, ENAMETOOLONG, "path too long: %.64s...", buf);
+        return 0;
+}
+
+int write_text_file(const char *path, const char *text, mode_t mode, struct err *e)
+{
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        size_t len = strlen(text), done = 0;
+
+        if (fd < 0)
+                return err_sys(e, errno, "open `%s`", path);
+        while (done < len) {
+                ssize_t n = write(fd, text + done, len - done);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return err_sys(e, errno, "write `%s`", path);
+                done += (size_t)n;
+        }
+        if (close(TAKE_FD(fd)) < 0)
+                return err_sys(e, errno, "close `%s`", path);
         return 0;
 }
 

@@ -14,6 +14,9 @@
  * -ENAMETOOLONG naming the start of the path. */
 int path_printf(char *buf, struct err *e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Writes `text` to `path` (created with `mode`, or truncated). */
+int write_text_file(const char *path, const char *text, mode_t mode, struct err *e);
+
 /* mkdir -p: `path` and every missing parent, with `mode`. */
 int mkdir_parents(const char *path, mode_t mode, struct err *e);
 

@@ -35,25 +35,6 @@ static const struct {
         { "run/.containerenv", "" },
 };
 
-int write_text_file(const char *path, const char *text, mode_t mode, struct err *e)
-{
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-        size_t len = strlen(text), done = 0;
-
-        if (fd < 0)
-                return err_sys(e, errno, "open `%s`", path);
-        while (done < len) {
-                ssize_t n = write(fd, text + done, len - done);
-
-                if (n < 0)
-                        return err_sys(e, errno, "write `%s`", path);
-                done += (size_t)n;
-        }
-        if (close(TAKE_FD(fd)) < 0)
-                return err_sys(e, errno, "close `%s`", path);
-        return 0;
-}
-
 int copy_new_file(const char *from, const char *to, mode_t mode, struct err *e)
 {
         _cleanup_close_ int in = open(from, O_RDONLY | O_CLOEXEC);

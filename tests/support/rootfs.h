@@ -10,9 +10,6 @@
 
 #define BUSYBOX "/bin/busybox"  /* busybox-static: .ci/setup-host installs it */
 
-/* Writes `text` to `path` (created with `mode`, or truncated). */
-int write_text_file(const char *path, const char *text, mode_t mode, struct err *e);
-
 /* Copies the file `from` to `to`, which must not exist yet, with `mode`. */
 int copy_new_file(const char *from, const char *to, mode_t mode, struct err *e);
 
