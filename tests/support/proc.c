@@ -429,3 +429,40 @@ bool proc_kill_descendants(void)
         }
         return false;
 }
+
+int proc_children(pid_t parent, char *list, size_t len)
+{
+        struct proc_entry *v;
+        size_t n = list_processes(&v), used = 0;
+        int count = 0;
+
+        if (len)
+                list[0] = '\0';
+        for (size_t i = 0; i < n; i++) {
+                if (v[i].ppid != parent)
+                        continue;
+                count++;
+                if (used + 64 < len)
+                        used += (size_t)snprintf(list + used, len - used, " %d(%c)", v[i].pid,
+                                                 v[i].state);
+        }
+        free(v);
+        return count;
+}
+
+void proc_kill_children(void)
+{
+        siginfo_t si;
+
+        for (int round = 0; round < 3; round++) {
+                struct proc_entry *v;
+                size_t n = list_processes(&v);
+
+                for (size_t i = 0; i < n; i++)
+                        if (v[i].ppid == getpid())
+                                kill(v[i].pid, SIGKILL);
+                free(v);
+                while (waitid(P_ALL, 0, &si, WEXITED | __WALL) == 0)
+                        ;
+        }
+}

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "base/err.h"
@@ -61,3 +62,11 @@ char *proc_living_descendants(bool kill_them);
 /* Kills and reaps every descendant, for up to two seconds; false when some
  * are still alive. */
 bool proc_kill_descendants(void);
+
+/* The processes whose parent is `parent`, zombies included (they keep
+ * /proc/<pid>): how many, and in `list` (len bytes) " PID(STATE)" each. */
+int proc_children(pid_t parent, char *list, size_t len);
+/* SIGKILL to every child of this process, a stopped tracee too, then reaps
+ * them all (__WALL: clone children that signal nothing on exit as well);
+ * three rounds, for children born meanwhile. */
+void proc_kill_children(void);
