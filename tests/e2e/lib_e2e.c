@@ -280,7 +280,7 @@ void e2e_shift_tree(const char *dir, unsigned base)
 
 /* ---- processes ------------------------------------------------------------ */
 
-void e2e_start(struct proc *p, const char *const argv[])
+void e2e_start(struct e2e_proc *p, const char *const argv[])
 {
         struct err e = { 0 };
 
@@ -295,9 +295,9 @@ static long now_ms(void)
         return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
-struct proc_result *e2e_finish(struct proc *p, int timeout_s)
+struct e2e_result *e2e_finish(struct e2e_proc *p, int timeout_s)
 {
-        struct proc_result *r = keep(calloc(1, sizeof(*r)));
+        struct e2e_result *r = keep(calloc(1, sizeof(*r)));
         struct err e = { 0 };
 
         /* the cmdline is in the arena already: proc_finish takes it */
@@ -309,9 +309,9 @@ struct proc_result *e2e_finish(struct proc *p, int timeout_s)
         return r;
 }
 
-struct proc_result *e2e_run(const char *const argv[])
+struct e2e_result *e2e_run(const char *const argv[])
 {
-        struct proc p;
+        struct e2e_proc p;
 
         e2e_start(&p, argv);
         return e2e_finish(&p, E2E_TIMEOUT);
@@ -323,25 +323,25 @@ static const char *clip(const char *s)
         return len > 6000 ? e2e_strf("[...]%s", s + len - 6000) : s;
 }
 
-const char *e2e_describe(const struct proc_result *r)
+const char *e2e_describe(const struct e2e_result *r)
 {
         return e2e_strf("%s\n  => %s %d\n--- stdout ---\n%s--- stderr ---\n%s--------------",
                         r->cmdline, r->timed_out ? "TIMED OUT, killed, status" : "exit",
                         r->status, clip(r->out), clip(r->err));
 }
 
-void e2e_expect_ok(const struct proc_result *r)
+void e2e_expect_ok(const struct e2e_result *r)
 {
         cr_assert(r->status == 0 && !r->timed_out, "command failed:\n%s", e2e_describe(r));
 }
 
-void e2e_expect_out(const struct proc_result *r, const char *out)
+void e2e_expect_out(const struct e2e_result *r, const char *out)
 {
         e2e_expect_ok(r);
         cr_assert_str_eq(r->out, out, "%s", e2e_describe(r));
 }
 
-const char *e2e_expect_out_prefix(const struct proc_result *r, const char *prefix)
+const char *e2e_expect_out_prefix(const struct e2e_result *r, const char *prefix)
 {
         size_t len = strlen(prefix);
         cr_assert(strncmp(r->out, prefix, len) == 0, "stdout should start with \"%s\":\n%s",
@@ -349,7 +349,7 @@ const char *e2e_expect_out_prefix(const struct proc_result *r, const char *prefi
         return r->out + len;
 }
 
-void e2e_expect_fail_with(const struct proc_result *r, const char *needle)
+void e2e_expect_fail_with(const struct e2e_result *r, const char *needle)
 {
         cr_assert(r->status != 0 && !r->timed_out,
                   "command should have failed with \"%s\":\n%s", needle, e2e_describe(r));
@@ -357,12 +357,12 @@ void e2e_expect_fail_with(const struct proc_result *r, const char *needle)
                   "command failed, but without \"%s\":\n%s", needle, e2e_describe(r));
 }
 
-void e2e_expect_err_has(const struct proc_result *r, const char *needle)
+void e2e_expect_err_has(const struct e2e_result *r, const char *needle)
 {
         cr_assert(strstr(r->err, needle), "stderr lacks \"%s\":\n%s", needle, e2e_describe(r));
 }
 
-void e2e_wait_for_file(const char *path, struct proc *writer, int timeout_s)
+void e2e_wait_for_file(const char *path, struct e2e_proc *writer, int timeout_s)
 {
         long deadline = now_ms() + timeout_s * 1000L;
 
@@ -371,7 +371,7 @@ void e2e_wait_for_file(const char *path, struct proc *writer, int timeout_s)
                 /* WNOWAIT: e2e_finish still reaps it and collects its output. */
                 waitid(P_PID, writer->pid, &si, WEXITED | WNOHANG | WNOWAIT);
                 if (si.si_pid == writer->pid) {
-                        struct proc_result *r = e2e_finish(writer, 1);
+                        struct e2e_result *r = e2e_finish(writer, 1);
                         cr_assert_fail("`%s` did not appear; its writer exited:\n%s", path,
                                        e2e_describe(r));
                 }
@@ -571,7 +571,7 @@ static void delete_runtime_containers(enum e2e_runtime rt)
         if (access(state, F_OK) < 0)
                 return;
         const char *bin = e2e_runtime_bin(rt);
-        struct proc_result *r = e2e_run(E2E_ARGV(bin, "--root", state, "list", "-q"));
+        struct e2e_result *r = e2e_run(E2E_ARGV(bin, "--root", state, "list", "-q"));
         char *save = NULL;
         for (char *id = strtok_r(r->out, "\n", &save); id; id = strtok_r(NULL, "\n", &save))
                 e2e_run(E2E_ARGV(bin, "--root", state, "delete", "--force", id));
@@ -698,12 +698,12 @@ const char *e2e_podman_import(const char *rootfs, const char *name)
         return image;
 }
 
-void e2e_podman_start(struct proc *p, const struct e2e_podman *c)
+void e2e_podman_start(struct e2e_proc *p, const struct e2e_podman *c)
 {
         e2e_start(p, podman_argv(c));
 }
 
-struct proc_result *e2e_podman_run(const struct e2e_podman *c)
+struct e2e_result *e2e_podman_run(const struct e2e_podman *c)
 {
         return e2e_run(podman_argv(c));
 }
@@ -761,16 +761,16 @@ void e2e_bundle_start(struct e2e_container *c, const struct e2e_bundle *b)
                                      c->id));
 }
 
-struct proc_result *e2e_bundle_finish(struct e2e_container *c)
+struct e2e_result *e2e_bundle_finish(struct e2e_container *c)
 {
-        struct proc_result *r = e2e_finish(&c->proc, E2E_TIMEOUT);
+        struct e2e_result *r = e2e_finish(&c->proc, E2E_TIMEOUT);
 
         /* Whatever happened, the container must go (its cgroups with it). */
         e2e_run(E2E_ARGV(c->runtime, "--root", c->state, "delete", "--force", c->id));
         return r;
 }
 
-struct proc_result *e2e_bundle_run(const struct e2e_bundle *b)
+struct e2e_result *e2e_bundle_run(const struct e2e_bundle *b)
 {
         struct e2e_container c;
 
@@ -902,8 +902,8 @@ void e2e_expect_same_view(const char *without, const char *with)
                        "--- without the hook ---\n%s--- with it ---\n%s", diff, without, with);
 }
 
-void e2e_expect_same_view_with_idmapped_root(const struct proc_result *without,
-                                             const struct proc_result *with)
+void e2e_expect_same_view_with_idmapped_root(const struct e2e_result *without,
+                                             const struct e2e_result *with)
 {
         e2e_expect_ok(without);
         e2e_expect_ok(with);
@@ -943,14 +943,14 @@ void e2e_expect_host_mounts(const char *before)
 
 /* ---- what the hook must do, under podman and on a bundle alike ---------- */
 
-void e2e_expect_shifted_rootfs_left_alone(const struct proc_result *r, const char *rootfs)
+void e2e_expect_shifted_rootfs_left_alone(const struct e2e_result *r, const char *rootfs)
 {
         e2e_expect_ok(r);
         e2e_expect_idmapped(e2e_expect_out_prefix(r, "0\n"), "/", false);
         e2e_expect_owner(rootfs, "made-inside", E2E_HOST_BASE);
 }
 
-void e2e_expect_volume_idmapped_once(const struct proc_result *r, const char *vol)
+void e2e_expect_volume_idmapped_once(const struct e2e_result *r, const char *vol)
 {
         e2e_expect_ok(r);
         e2e_expect_idmapped(e2e_expect_out_prefix(r, "0\n"), "/vol", true);
@@ -963,7 +963,7 @@ const char *e2e_probe_runtime_kind(enum e2e_runtime rt, const char *rootfs)
 {
         static unsigned probes;
         const char *out = e2e_strf("%s/runtime-kind.%u", WORK_DIR, ++probes);
-        struct proc_result *r = e2e_bundle_run(&(struct e2e_bundle){
+        struct e2e_result *r = e2e_bundle_run(&(struct e2e_bundle){
                 .runtime = rt, .hook = E2E_WITH_HOOK, .hook_path = RUNTIME_PROBE_BIN,
                 .rootfs = rootfs,
                 .annotations = E2E_ARGV(RUNTIME_PROBE_OUT, out),

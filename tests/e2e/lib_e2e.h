@@ -135,36 +135,39 @@ void e2e_shift_tree(const char *dir, unsigned base);
 
 /* ---- running commands -------------------------------------------------- */
 
-/* struct proc and struct proc_result: tests/support/proc.h. */
+/* A command started (e2e_start) and its result (e2e_finish): struct proc
+ * and struct proc_result of tests/support/proc.h, by their e2e names. */
+#define e2e_proc proc
+#define e2e_result proc_result
 
 /* Default seconds before a command is killed. */
 #define E2E_TIMEOUT 120
 
 /* posix_spawnp argv (no shell), stdin /dev/null, stdout and stderr captured.
  * Asserts the program could be started. */
-void e2e_start(struct proc *p, const char *const argv[]);
+void e2e_start(struct e2e_proc *p, const char *const argv[]);
 /* Waits up to timeout_s, then kills the command's process group. */
-struct proc_result *e2e_finish(struct proc *p, int timeout_s);
-struct proc_result *e2e_run(const char *const argv[]);
+struct e2e_result *e2e_finish(struct e2e_proc *p, int timeout_s);
+struct e2e_result *e2e_run(const char *const argv[]);
 
 /* "cmd: exit N\nstdout: ...\nstderr: ..." for assertion messages. */
-const char *e2e_describe(const struct proc_result *r);
+const char *e2e_describe(const struct e2e_result *r);
 
 /* Asserts exit status 0. */
-void e2e_expect_ok(const struct proc_result *r);
+void e2e_expect_ok(const struct e2e_result *r);
 /* Asserts exit status 0 and stdout exactly `out`. */
-void e2e_expect_out(const struct proc_result *r, const char *out);
+void e2e_expect_out(const struct e2e_result *r, const char *out);
 /* Asserts that stdout starts with `prefix`; returns what follows it. */
-const char *e2e_expect_out_prefix(const struct proc_result *r, const char *prefix);
+const char *e2e_expect_out_prefix(const struct e2e_result *r, const char *prefix);
 
 /* Asserts a non-zero exit status and `needle` in stdout or stderr. */
-void e2e_expect_fail_with(const struct proc_result *r, const char *needle);
+void e2e_expect_fail_with(const struct e2e_result *r, const char *needle);
 /* Asserts `needle` in stderr. */
-void e2e_expect_err_has(const struct proc_result *r, const char *needle);
+void e2e_expect_err_has(const struct e2e_result *r, const char *needle);
 
 /* Waits up to timeout_s for `path` to exist while `writer` (started by
  * e2e_start) runs; asserts it does, failing at once if the writer exits. */
-void e2e_wait_for_file(const char *path, struct proc *writer, int timeout_s);
+void e2e_wait_for_file(const char *path, struct e2e_proc *writer, int timeout_s);
 
 /* ---- podman -------------------------------------------------------------- */
 
@@ -185,8 +188,8 @@ const char *e2e_podman_import(const char *rootfs, const char *name);
  * --ulimit nofile/nproc --cgroup-parent <ours> [flags] --rootfs R cmd...
  * --hooks-dir names a dir holding the project's hooks.d file pointing at
  * HOOK_BIN (E2E_WITH_HOOK) or an empty one. */
-struct proc_result *e2e_podman_run(const struct e2e_podman *c);
-void e2e_podman_start(struct proc *p, const struct e2e_podman *c);
+struct e2e_result *e2e_podman_run(const struct e2e_podman *c);
+void e2e_podman_start(struct e2e_proc *p, const struct e2e_podman *c);
 
 /* ---- runc / crun on a bundle, no podman -------------------------------- */
 
@@ -221,19 +224,19 @@ struct e2e_bundle {
  * sysfs, cgroup, masked and read-only paths, and the createRuntime hook with
  * E2E_WITH_HOOK), runs `RT --root X run --bundle B ID` and always deletes
  * the container after.  Asserts the bundle has a rootfs and a command. */
-struct proc_result *e2e_bundle_run(const struct e2e_bundle *b);
+struct e2e_result *e2e_bundle_run(const struct e2e_bundle *b);
 
 /* e2e_bundle_run in two halves, for containers that must run at the same
  * time: the runtime is started on the bundle and not waited for; same
  * config.json, state dir and cgroup, so e2e_teardown finds what a failed
  * test leaves. */
 struct e2e_container {
-        struct proc proc;
+        struct e2e_proc proc;
         const char *runtime, *state, *id;
 };
 void e2e_bundle_start(struct e2e_container *c, const struct e2e_bundle *b);
 /* Waits for the runtime, then deletes the container whatever happened. */
-struct proc_result *e2e_bundle_finish(struct e2e_container *c);
+struct e2e_result *e2e_bundle_finish(struct e2e_container *c);
 
 /* ---- what the container sees of its mounts ----------------------------- */
 
@@ -293,8 +296,8 @@ void e2e_expect_same_view(const char *without, const char *with);
  * the one run with the hook saw what the one without it saw
  * (e2e_mount_view_diff, both mountinfo texts in the message), and that its
  * rootfs is idmapped: else a hook that does nothing would pass. */
-void e2e_expect_same_view_with_idmapped_root(const struct proc_result *without,
-                                             const struct proc_result *with);
+void e2e_expect_same_view_with_idmapped_root(const struct e2e_result *without,
+                                             const struct e2e_result *with);
 
 /* ---- the host --------------------------------------------------------- */
 
@@ -315,7 +318,7 @@ void e2e_expect_host_mounts(const char *before);
  * to E2E_HOST_BASE (e2e_shift_tree): the container ran and saw owner 0, the
  * hook left its rootfs alone (not idmapped), and the write is owned by
  * E2E_HOST_BASE on disk as it would be without the hook. */
-void e2e_expect_shifted_rootfs_left_alone(const struct proc_result *r, const char *rootfs);
+void e2e_expect_shifted_rootfs_left_alone(const struct e2e_result *r, const char *rootfs);
 
 /* Shows the owner of the file in the volume at /vol, writes /vol/new, prints
  * the mount table. */
@@ -325,7 +328,7 @@ void e2e_expect_shifted_rootfs_left_alone(const struct proc_result *r, const cha
  * wrote /vol/new (E2E_SHOW_AND_WRITE_VOL): the container ran and saw owner 0,
  * /vol is one idmapped mount (mapped once, not twice), and the write is
  * owned by 0 on disk in the volume source `vol`. */
-void e2e_expect_volume_idmapped_once(const struct proc_result *r, const char *vol);
+void e2e_expect_volume_idmapped_once(const struct e2e_result *r, const char *vol);
 
 /* ---- what the hook takes the runtime for (hook/runtime.c) --------------- */
 

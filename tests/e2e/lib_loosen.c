@@ -111,7 +111,7 @@ struct loosen_result *loosen_run(const struct loosen_bundle *b)
         /* The state dir lib_e2e.c's teardown lists and clears. */
         const char *state = e2e_strf("%s/%s-state", e2e_work_dir(), rt);
         const char *id, *bundle, *rec, *hook = NULL;
-        struct proc p;
+        struct e2e_proc p;
 
         cr_assert_not_null(res, "out of memory");
         id = e2e_strf("loosen-%d-%u-%s-%s", getpid(), ++seq, rt,

@@ -39,7 +39,7 @@ struct loosen_bundle {
 };
 
 struct loosen_result {
-        struct proc_result *r;           /* the runtime's `run` */
+        struct e2e_result *r;           /* the runtime's `run` */
         bool hook_ran;                  /* the project's hook ran (its wrapper wrote) */
         int hook_status;                /* its exit code */
         double hook_ms;                 /* its wall time */

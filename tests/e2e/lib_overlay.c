@@ -115,7 +115,7 @@ char *ovl_layers_listing(const struct ovl_layers *l)
         for (size_t i = 0; i < l->n; i++)
                 argv[k++] = l->layer[i];
         argv[k] = NULL;
-        struct proc_result *r = e2e_run(argv);
+        struct e2e_result *r = e2e_run(argv);
         e2e_expect_ok(r);
         /* sha256sum's form, "<hex>  <path>": the contents are in it. */
         cr_assert_not_null(strstr(r->out, "  ./bin/busybox\n"),
@@ -249,7 +249,7 @@ static bool is_mounted(const char *point, const char *fstype_prefix)
         return false;
 }
 
-const char *ovl_start_fuse_layer(struct proc *daemon, const char *name)
+const char *ovl_start_fuse_layer(struct e2e_proc *daemon, const char *name)
 {
         const char *src = e2e_strf("%s/%s-src", e2e_disk_dir(), name);
         const char *point = e2e_strf("%s/%s", e2e_disk_dir(), name);
@@ -273,7 +273,7 @@ const char *ovl_start_fuse_layer(struct proc *daemon, const char *name)
         return point;
 }
 
-void ovl_stop_fuse_layer(struct proc *daemon, const char *point)
+void ovl_stop_fuse_layer(struct e2e_proc *daemon, const char *point)
 {
         cr_assert_eq(umount2(point, 0), 0, "umount `%s`: %s", point, strerror(errno));
         e2e_expect_ok(e2e_finish(daemon, 10));

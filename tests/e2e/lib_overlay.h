@@ -85,9 +85,9 @@ const char *ovl_root_super_options(const char *mountinfo);
  * <disk dir>/<name> holding the file fuse-file: a layer on a filesystem
  * that cannot be idmapped (fuse-overlayfs does not allow it: EINVAL on
  * Linux 6.18).  Returns its mount point. */
-const char *ovl_start_fuse_layer(struct proc *daemon, const char *name);
+const char *ovl_start_fuse_layer(struct e2e_proc *daemon, const char *name);
 
 /* Unmounts it; the daemon then exits and is reaped. */
-void ovl_stop_fuse_layer(struct proc *daemon, const char *point);
+void ovl_stop_fuse_layer(struct e2e_proc *daemon, const char *point);
 
 

@@ -19,7 +19,7 @@
 
 static void expect_version(const char *tool, const char *version)
 {
-        struct proc_result *r = e2e_run(E2E_ARGV(tool, "--version"));
+        struct e2e_result *r = e2e_run(E2E_ARGV(tool, "--version"));
         e2e_expect_ok(r);
         cr_assert(strstr(r->out, version), "%s is not %s: the tests pin down its behaviour:\n%s",
                   tool, version, e2e_describe(r));
@@ -40,7 +40,7 @@ E2E_TEST(baseline, tools_are_the_versions_whose_behaviour_the_tests_pin_down)
  * namespace: ids that do not map show as 65534, so root cannot write. */
 #define ID_AND_ROOTFS_OWNER_THEN_WRITE E2E_SH("id -u; stat -c %u / /bin/busybox; touch /x")
 
-static void expect_rootfs_seen_as_nobody(const struct proc_result *r, const char *rootfs)
+static void expect_rootfs_seen_as_nobody(const struct e2e_result *r, const char *rootfs)
 {
         e2e_expect_fail_with(r, "Permission denied");
         cr_assert_str_eq(r->out, "0\n65534\n65534\n", "%s", e2e_describe(r));
@@ -50,7 +50,7 @@ static void expect_rootfs_seen_as_nobody(const struct proc_result *r, const char
 static void rootfs_is_nobody_via_podman(enum e2e_runtime rt)
 {
         const char *rootfs = e2e_make_disk_rootfs();
-        struct proc_result *r = e2e_podman_run(&(struct e2e_podman){
+        struct e2e_result *r = e2e_podman_run(&(struct e2e_podman){
                 .runtime = rt, .hook = E2E_WITHOUT_HOOK,
                 .flags = E2E_ARGV(E2E_USERNS_FLAGS),
                 .rootfs = rootfs,
@@ -72,7 +72,7 @@ E2E_TEST(baseline, podman_userns_container_sees_rootfs_as_nobody_and_cannot_writ
 static void rootfs_is_nobody_on_a_bundle(enum e2e_runtime rt)
 {
         const char *rootfs = e2e_make_disk_rootfs();
-        struct proc_result *r = e2e_bundle_run(&(struct e2e_bundle){
+        struct e2e_result *r = e2e_bundle_run(&(struct e2e_bundle){
                 .runtime = rt, .hook = E2E_WITHOUT_HOOK,
                 .rootfs = rootfs,
                 .args = ID_AND_ROOTFS_OWNER_THEN_WRITE,
@@ -92,7 +92,7 @@ E2E_TEST(baseline, bundle_userns_container_sees_rootfs_as_nobody_and_cannot_writ
 
 /* ---- the idmap volume option: crun honours it, runc ignores it ---------------- */
 
-static struct proc_result *run_with_idmap_volume(enum e2e_runtime rt, const char **vol)
+static struct e2e_result *run_with_idmap_volume(enum e2e_runtime rt, const char **vol)
 {
         const char *rootfs = e2e_make_disk_rootfs();
         *vol = e2e_make_volume("vol");
@@ -107,7 +107,7 @@ static struct proc_result *run_with_idmap_volume(enum e2e_runtime rt, const char
 E2E_TEST(baseline, crun_idmaps_an_idmap_volume_itself)
 {
         const char *vol;
-        struct proc_result *r = run_with_idmap_volume(E2E_CRUN, &vol);
+        struct e2e_result *r = run_with_idmap_volume(E2E_CRUN, &vol);
 
         e2e_expect_volume_idmapped_once(r, vol);
 }
@@ -115,7 +115,7 @@ E2E_TEST(baseline, crun_idmaps_an_idmap_volume_itself)
 E2E_TEST(baseline, runc_ignores_the_idmap_volume_option)
 {
         const char *vol;
-        struct proc_result *r = run_with_idmap_volume(E2E_RUNC, &vol);
+        struct e2e_result *r = run_with_idmap_volume(E2E_RUNC, &vol);
 
         e2e_expect_fail_with(r, "Permission denied");
         e2e_expect_idmapped(e2e_expect_out_prefix(r, "65534\n"), "/vol", false);
@@ -148,7 +148,7 @@ static void podman_view_has_flags_and_masks(enum e2e_runtime rt)
 {
         const char *rootfs = e2e_make_disk_rootfs();
         const char *vol = e2e_make_volume("vol"), *rovol = e2e_make_volume("rovol");
-        struct proc_result *r = e2e_podman_run(&(struct e2e_podman){
+        struct e2e_result *r = e2e_podman_run(&(struct e2e_podman){
                 .runtime = rt, .hook = E2E_WITHOUT_HOOK,
                 .flags = E2E_ARGV(E2E_USERNS_FLAGS, "--read-only",
                                   "-v", e2e_strf("%s:/vol:idmap", vol),
@@ -175,10 +175,10 @@ static void masks_hide_timer_list(enum e2e_runtime rt)
 {
         const char *rootfs = e2e_make_disk_rootfs();
         const char *script = "stat -c %F /proc/timer_list; cat /proc/timer_list | wc -c";
-        struct proc_result *masked = e2e_bundle_run(&(struct e2e_bundle){
+        struct e2e_result *masked = e2e_bundle_run(&(struct e2e_bundle){
                 .runtime = rt, .rootfs = rootfs, .args = E2E_SH(script),
         });
-        struct proc_result *unmasked = e2e_bundle_run(&(struct e2e_bundle){
+        struct e2e_result *unmasked = e2e_bundle_run(&(struct e2e_bundle){
                 .runtime = rt, .rootfs = rootfs, .no_masks = true, .args = E2E_SH(script),
         });
 
@@ -206,7 +206,7 @@ static void bundle_view_has_flags_and_masks(enum e2e_runtime rt)
         struct e2e_mount mounts[] = {
                 { "/rovol", "bind", rovol, E2E_ARGV("rbind", "ro") },
         };
-        struct proc_result *r = e2e_bundle_run(&(struct e2e_bundle){
+        struct e2e_result *r = e2e_bundle_run(&(struct e2e_bundle){
                 .runtime = rt, .rootfs = rootfs, .readonly_root = true,
                 .mounts = mounts, .n_mounts = 1,
                 .args = E2E_SH("cat /proc/self/mountinfo; touch /x; touch /rovol/x; "

@@ -33,7 +33,7 @@ static const char *hook_said(void)
 E2E_TEST(config_found, podman_device_under_crun_shows_owner_0_with_the_hook)
 {
         const char *rootfs = e2e_make_disk_rootfs();
-        struct proc_result *r = e2e_podman_run(&(struct e2e_podman){
+        struct e2e_result *r = e2e_podman_run(&(struct e2e_podman){
                 .runtime = E2E_CRUN,
                 .hook = E2E_WITH_HOOK,
                 .flags = E2E_ARGV(E2E_USERNS_FLAGS, "--device", "/dev/fuse", "--annotation",
@@ -52,7 +52,7 @@ E2E_TEST(config_found, podman_device_under_crun_shows_owner_0_with_the_hook)
 E2E_TEST(config_found, podman_device_under_crun_without_the_hook_sees_65534)
 {
         const char *rootfs = e2e_make_disk_rootfs();
-        struct proc_result *r = e2e_podman_run(&(struct e2e_podman){
+        struct e2e_result *r = e2e_podman_run(&(struct e2e_podman){
                 .runtime = E2E_CRUN,
                 .hook = E2E_WITHOUT_HOOK,
                 .flags = E2E_ARGV(E2E_USERNS_FLAGS, "--device", "/dev/fuse"),
@@ -86,7 +86,7 @@ static void write_config(const char *path, const char *rootfs, const char *id, b
 
 /* Runs `crun run [--bundle B] --config CONFIG ID` from `cwd`, and deletes
  * the container whatever happened. */
-static struct proc_result *crun_run_config(const char *cwd, const char *bundle, const char *config,
+static struct e2e_result *crun_run_config(const char *cwd, const char *bundle, const char *config,
                                           const char *id)
 {
         const char *state = e2e_strf("%s/crun-state", e2e_work_dir());
@@ -95,13 +95,13 @@ static struct proc_result *crun_run_config(const char *cwd, const char *bundle, 
                            cwd, state, bundle, config, id)
                 : e2e_strf("cd '%s' && exec crun --root '%s' run --config '%s' '%s'", cwd, state,
                            config, id);
-        struct proc_result *r = e2e_run(E2E_SH(script));
+        struct e2e_result *r = e2e_run(E2E_SH(script));
 
         e2e_run(E2E_ARGV("crun", "--root", state, "delete", "--force", id));
         return r;
 }
 
-static void expect_root_owned_by_0(const struct proc_result *r, const char *rootfs)
+static void expect_root_owned_by_0(const struct e2e_result *r, const char *rootfs)
 {
         cr_assert_eq(r->status, 0, "%s\nthe hook said: %s", e2e_describe(r), hook_said());
         e2e_expect_out(r, "0\n");
@@ -151,8 +151,8 @@ E2E_TEST(config_found, config_json_as_a_fifo_is_refused_at_once_runc)
         const char *real = e2e_strf("%s/real.json", e2e_work_dir());
         const char *id = e2e_strf("cfg-%d-fifo", getpid());
         const char *state = e2e_strf("%s/runc-state", e2e_work_dir());
-        struct proc writer, runc;
-        struct proc_result *r;
+        struct e2e_proc writer, runc;
+        struct e2e_result *r;
 
         e2e_mkdirs(bundle, 0755);
         write_config(real, rootfs, id, true, E2E_HOST_BASE);

@@ -35,7 +35,7 @@
 #define IMAGE "localhost/oci-idmap-busybox:1"
 
 struct containerd {
-        struct proc daemon;
+        struct e2e_proc daemon;
         const char *dir;        /* config, state, socket: the test's tmpfs */
         const char *state;
         const char *sock;
@@ -74,7 +74,7 @@ static void start_containerd(struct containerd *c)
 static void stop_containerd(struct containerd *c)
 {
         cr_assert_eq(kill(c->daemon.pid, SIGTERM), 0);
-        struct proc_result *r = e2e_finish(&c->daemon, 30);
+        struct e2e_result *r = e2e_finish(&c->daemon, 30);
         cr_assert(!r->timed_out, "containerd did not stop:\n%s", e2e_describe(r));
 }
 
@@ -189,7 +189,7 @@ static const char *option_value(const char *options, const char *key)
 static const char *snapshot_upper(const struct containerd *c, const char *id,
                                   const struct ovl_layers *image)
 {
-        struct proc_result *r = e2e_run(CTR(c, "snapshots", "mounts", "/mnt", id));
+        struct e2e_result *r = e2e_run(CTR(c, "snapshots", "mounts", "/mnt", id));
         e2e_expect_ok(r);
         const char *lowerdir = option_value(r->out, "lowerdir");
         size_t n = 1;
@@ -206,7 +206,7 @@ static const char *snapshot_upper(const struct containerd *c, const char *id,
 
 /* ctr run through the wrapper, without --rm: the snapshot stays for the
  * checks, and remove_container deletes it. */
-static struct proc_result *run_container(const struct containerd *c, const char *id,
+static struct e2e_result *run_container(const struct containerd *c, const char *id,
                                         const char *wrapper)
 {
         return e2e_run(CTR(c, "run", "--runc-binary", wrapper, IMAGE, id, "sh", "-c",
@@ -226,7 +226,7 @@ E2E_TEST(containerd, snapshot_is_owned_by_0_inside_and_writes_land_in_upper_as_0
         import_image(&c);
         struct ovl_layers *image = image_layers();
         const char *listing = ovl_layers_listing(image);
-        struct proc_result *r = run_container(&c, "with-hook", write_runc_wrapper(&c, THE_HOOK));
+        struct e2e_result *r = run_container(&c, "with-hook", write_runc_wrapper(&c, THE_HOOK));
         e2e_expect_out(r, "0\n0\n");
         e2e_expect_owner(snapshot_upper(&c, "with-hook", image), "made-inside", 0);
         ovl_expect_layers_unchanged(image, listing);
@@ -244,7 +244,7 @@ E2E_TEST(containerd, snapshot_shows_65534_and_is_not_writable_without_the_hook)
         import_image(&c);
         struct ovl_layers *image = image_layers();
         const char *listing = ovl_layers_listing(image);
-        struct proc_result *r = run_container(&c, "without-hook",
+        struct e2e_result *r = run_container(&c, "without-hook",
                                              write_runc_wrapper(&c, NEITHER));
         cr_assert_neq(r->status, 0, "%s", e2e_describe(r));
         cr_assert_str_eq(r->out, "65534\n", "%s", e2e_describe(r));
@@ -269,7 +269,7 @@ E2E_TEST(containerd, snapshot_is_owned_by_0_inside_and_writes_land_in_upper_as_0
         struct ovl_layers *image = image_layers();
         const char *listing = ovl_layers_listing(image);
         const char *host_before = e2e_host_mounts();
-        struct proc_result *r = run_container(&c, "via-wrapper", write_runc_wrapper(&c, THE_WRAPPER));
+        struct e2e_result *r = run_container(&c, "via-wrapper", write_runc_wrapper(&c, THE_WRAPPER));
         e2e_expect_out(r, "0\n0\n");
         e2e_expect_owner(snapshot_upper(&c, "via-wrapper", image), "made-inside", 0);
         ovl_expect_layers_unchanged(image, listing);

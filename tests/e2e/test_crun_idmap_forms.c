@@ -16,7 +16,7 @@
 
 #define FORMS "idmap=uids=@0-5-10;gids=+0-100007-10"
 
-static struct proc_result *stat_volume(enum e2e_runtime rt, enum e2e_hook hook)
+static struct e2e_result *stat_volume(enum e2e_runtime rt, enum e2e_hook hook)
 {
         const char *vol = e2e_make_volume("vol");
         const struct e2e_mount mounts[] = {
@@ -32,7 +32,7 @@ static struct proc_result *stat_volume(enum e2e_runtime rt, enum e2e_hook hook)
 
 static void volume_shows_5_7_idmapped_once(enum e2e_runtime rt)
 {
-        struct proc_result *r = stat_volume(rt, E2E_WITH_HOOK);
+        struct e2e_result *r = stat_volume(rt, E2E_WITH_HOOK);
         const char *mountinfo;
 
         e2e_expect_ok(r);
@@ -53,7 +53,7 @@ E2E_TEST(crun_idmap_forms, relative_and_plus_forms_are_left_to_crun_and_seen_ali
 /* What the runc case would be without the hook: the option is ignored. */
 E2E_TEST(crun_idmap_forms, runc_alone_ignores_the_option)
 {
-        struct proc_result *r = stat_volume(E2E_RUNC, E2E_WITHOUT_HOOK);
+        struct e2e_result *r = stat_volume(E2E_RUNC, E2E_WITHOUT_HOOK);
 
         e2e_expect_ok(r);
         e2e_expect_out_prefix(r, "65534:65534\n");

@@ -59,7 +59,7 @@ static size_t count_lines(const char *s)
  * the container, which sees its rootfs as 65534. */
 E2E_TEST(current_runtime, runc_1_3_6_without_hook_container_sees_rootfs_as_nobody)
 {
-        struct proc_result *r = e2e_bundle_run(&(struct e2e_bundle){
+        struct e2e_result *r = e2e_bundle_run(&(struct e2e_bundle){
                 .runtime = E2E_RUNC_CURRENT, .hook = E2E_WITHOUT_HOOK,
                 .rootfs = e2e_make_disk_rootfs(), .args = SHOW_ROOT_OWNER_AND_MOUNTS,
         });
@@ -74,12 +74,12 @@ E2E_TEST(current_runtime, runc_1_3_6_auto_leaves_container_unchanged_and_says_us
 {
         const char *rootfs = e2e_make_disk_rootfs();
         const char *log = e2e_strf("%s/hook-stderr.log", e2e_work_dir());
-        struct proc_result *without = e2e_bundle_run(&(struct e2e_bundle){
+        struct e2e_result *without = e2e_bundle_run(&(struct e2e_bundle){
                 .runtime = E2E_RUNC_CURRENT, .hook = E2E_WITHOUT_HOOK,
                 .rootfs = rootfs, .args = SHOW_ROOT_OWNER_AND_MOUNTS,
         });
         e2e_write_file(log, "");
-        struct proc_result *with = e2e_bundle_run(&(struct e2e_bundle){
+        struct e2e_result *with = e2e_bundle_run(&(struct e2e_bundle){
                 .runtime = E2E_RUNC_CURRENT, .hook = E2E_WITH_HOOK,
                 .hook_path = hook_logging_stderr_to(log),
                 .rootfs = rootfs, .args = SHOW_ROOT_OWNER_AND_MOUNTS,
@@ -103,7 +103,7 @@ E2E_TEST(current_runtime, runc_1_3_6_auto_leaves_container_unchanged_and_says_us
 E2E_TEST(current_runtime, runc_1_3_6_rootfs_true_fails_to_start_saying_use_oci_idmap_runtime)
 {
         const char *rootfs = e2e_make_disk_rootfs();
-        struct proc_result *r = e2e_bundle_run(&(struct e2e_bundle){
+        struct e2e_result *r = e2e_bundle_run(&(struct e2e_bundle){
                 .runtime = E2E_RUNC_CURRENT, .hook = E2E_WITH_HOOK, .rootfs = rootfs,
                 .annotations = E2E_ARGV(ANNOTATION_ROOTFS, "true"),
                 .args = E2E_SH("touch /made-inside"),
@@ -124,9 +124,9 @@ E2E_TEST(current_runtime, runc_1_3_6_podman_auto_container_runs_as_without_the_h
                 .flags = E2E_ARGV(E2E_USERNS_FLAGS), .rootfs = rootfs,
                 .cmd = SHOW_ROOT_OWNER_AND_MOUNTS,
         };
-        struct proc_result *without = e2e_podman_run(&c);
+        struct e2e_result *without = e2e_podman_run(&c);
         c.hook = E2E_WITH_HOOK;
-        struct proc_result *with = e2e_podman_run(&c);
+        struct e2e_result *with = e2e_podman_run(&c);
 
         e2e_expect_ok(without);
         e2e_expect_ok(with);
@@ -140,7 +140,7 @@ E2E_TEST(current_runtime, runc_1_3_6_podman_auto_container_runs_as_without_the_h
 /* Like crun 1.8.1 it takes handles before the hooks and applies root
  * read-only, masks and read-only paths through them after: the hook must
  * carry every one of them over to the idmapped rootfs. */
-static struct proc_result *crun_read_only(enum e2e_hook hook, const char *rootfs, const char *vol,
+static struct e2e_result *crun_read_only(enum e2e_hook hook, const char *rootfs, const char *vol,
                                          const char *rovol, const char *const *args)
 {
         const struct e2e_mount mounts[] = {
@@ -159,8 +159,8 @@ E2E_TEST(current_runtime, crun_1_27_1_bundle_view_with_hook_equals_view_without_
         const char *vol = e2e_make_volume("vol"), *rovol = e2e_make_volume("rovol");
         const char *const *cmd = E2E_ARGV("cat", "/proc/self/mountinfo");
 
-        struct proc_result *without = crun_read_only(E2E_WITHOUT_HOOK, rootfs, vol, rovol, cmd);
-        struct proc_result *with = crun_read_only(E2E_WITH_HOOK, rootfs, vol, rovol, cmd);
+        struct e2e_result *without = crun_read_only(E2E_WITHOUT_HOOK, rootfs, vol, rovol, cmd);
+        struct e2e_result *with = crun_read_only(E2E_WITH_HOOK, rootfs, vol, rovol, cmd);
         e2e_expect_same_view_with_idmapped_root(without, with);
 }
 
@@ -168,7 +168,7 @@ E2E_TEST(current_runtime, crun_1_27_1_bundle_read_only_root_ro_volume_and_masks_
 {
         const char *rootfs = e2e_make_disk_rootfs();
         const char *vol = e2e_make_volume("vol"), *rovol = e2e_make_volume("rovol");
-        struct proc_result *r = crun_read_only(E2E_WITH_HOOK, rootfs, vol, rovol,
+        struct e2e_result *r = crun_read_only(E2E_WITH_HOOK, rootfs, vol, rovol,
                                               E2E_SH("stat -c %u / /rovol/f; "
                                                      "stat -c %t:%T /proc/keys; "
                                                      "touch /x; touch /rovol/x; "
@@ -192,9 +192,9 @@ E2E_TEST(current_runtime, crun_1_27_1_podman_view_with_hook_equals_view_without_
                                   e2e_strf("%s:/vol:ro", vol)),
                 .rootfs = rootfs, .cmd = E2E_ARGV("cat", "/proc/self/mountinfo"),
         };
-        struct proc_result *without = e2e_podman_run(&c);
+        struct e2e_result *without = e2e_podman_run(&c);
         c.hook = E2E_WITH_HOOK;
-        struct proc_result *with = e2e_podman_run(&c);
+        struct e2e_result *with = e2e_podman_run(&c);
 
         e2e_expect_same_view_with_idmapped_root(without, with);
 }
@@ -203,7 +203,7 @@ E2E_TEST(current_runtime, crun_1_27_1_podman_view_with_hook_equals_view_without_
 
 static void expect_version(enum e2e_runtime rt, const char *version)
 {
-        struct proc_result *r = e2e_run(E2E_ARGV(e2e_runtime_bin(rt), "--version"));
+        struct e2e_result *r = e2e_run(E2E_ARGV(e2e_runtime_bin(rt), "--version"));
 
         e2e_expect_ok(r);
         cr_assert(strstr(r->out, version), "%s is not %s:\n%s", e2e_runtime_name(rt), version,

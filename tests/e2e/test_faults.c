@@ -69,7 +69,7 @@ static const char *hook_script(const char *body)
         return hook_script_to(body, "");
 }
 
-static struct proc_result *start(const struct fault_env *f, const char *hook_path)
+static struct e2e_result *start(const struct fault_env *f, const char *hook_path)
 {
         const struct e2e_mount mounts[] = {
                 { "/vol", "bind", f->vol, E2E_ARGV("rbind", "rw"),
@@ -133,7 +133,7 @@ static void expect_nothing_left(const struct fault_env *f, const char *what)
 
 /* The container either ran with the hook's work done, or never ran. */
 static void expect_started_whole_or_not_at_all(const struct fault_env *f,
-                                               const struct proc_result *r, const char *what)
+                                               const struct e2e_result *r, const char *what)
 {
         const char *ran = e2e_strf("%s/ran", f->rootfs);
         const char *vol_ran = e2e_strf("%s/ran", f->vol);
@@ -166,7 +166,7 @@ static struct shot shoot(const struct fault_env *f, const char *target, const ch
         const char *report = e2e_strf("%s/fault-report", e2e_work_dir());
         const char *what = e2e_strf("%s: fault \"%s\" at %s", e2e_runtime_name(f->rt),
                                     target, when);
-        struct proc_result *r;
+        struct e2e_result *r;
         struct shot s = { 0 };
         char where[32] = "";
 
@@ -304,7 +304,7 @@ E2E_TEST(faults, container_init_killed_while_the_hook_runs_crun)
 static void hook_already_traced(enum e2e_runtime rt)
 {
         struct fault_env f = setup(rt);
-        struct proc_result *r = start(&f, hook_script("strace -f -qq -o /dev/null"));
+        struct e2e_result *r = start(&f, hook_script("strace -f -qq -o /dev/null"));
 
         e2e_expect_ok(r);
         expect_started_whole_or_not_at_all(&f, r, "the hook under strace -f");
@@ -333,7 +333,7 @@ static void lowest_nofile(enum e2e_runtime rt)
         for (unsigned n = 3; n <= 32 && !works; n++) {
                 const char *what = e2e_strf("%s: RLIMIT_NOFILE %u", e2e_runtime_name(rt), n);
                 const char *log = e2e_strf("%s/hook-stderr-%u", e2e_work_dir(), n);
-                struct proc_result *r = start(&f, hook_script_to(
+                struct e2e_result *r = start(&f, hook_script_to(
                         e2e_strf("prlimit --nofile=%u:%u", n, n), e2e_strf("2>%s", log)));
                 const char *line = e2e_read_file(log);
 
@@ -351,7 +351,7 @@ static void lowest_nofile(enum e2e_runtime rt)
         cr_log_info("%s: lowest workable RLIMIT_NOFILE for the hook: %u", e2e_runtime_name(rt),
                     works);
         {
-                struct proc_result *r = start(&f, hook_script(e2e_strf("prlimit --nofile=%u:%u",
+                struct e2e_result *r = start(&f, hook_script(e2e_strf("prlimit --nofile=%u:%u",
                                                                        works + 1, works + 1)));
                 e2e_expect_ok(r);
                 expect_started_whole_or_not_at_all(&f, r, "RLIMIT_NOFILE lowest + 1");
@@ -374,7 +374,7 @@ E2E_TEST(faults, lowest_workable_rlimit_nofile_and_below_it_fails_cleanly_crun)
 static void nproc_zero(enum e2e_runtime rt)
 {
         struct fault_env f = setup(rt);
-        struct proc_result *r = start(&f, hook_script("prlimit --nproc=0:0"));
+        struct e2e_result *r = start(&f, hook_script("prlimit --nproc=0:0"));
 
         e2e_expect_ok(r);
         expect_started_whole_or_not_at_all(&f, r, "RLIMIT_NPROC 0");
@@ -399,7 +399,7 @@ E2E_TEST(faults, rlimit_nproc_zero_still_does_the_whole_job_crun)
 static void hidepid_proc(enum e2e_runtime rt)
 {
         struct fault_env f = setup(rt);
-        struct proc_result *without, *with;
+        struct e2e_result *without, *with;
 
         cr_assert_eq(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                            "hidepid=2,subset=pid"), 0, "mount proc: %s", strerror(errno));

@@ -10,7 +10,7 @@
 #include "lib_e2e.h"
 #include "oci/plan.h"
 
-static struct proc_result *bundle(enum e2e_runtime rt, enum e2e_hook hook, const char *rootfs,
+static struct e2e_result *bundle(enum e2e_runtime rt, enum e2e_hook hook, const char *rootfs,
                                  const struct e2e_mount *mounts, size_t n_mounts,
                                  const char *const *args)
 {
@@ -25,7 +25,7 @@ static struct proc_result *bundle(enum e2e_runtime rt, enum e2e_hook hook, const
 static void rootfs_is_owned_by_0_and_root_writes_as_0(enum e2e_runtime rt)
 {
         const char *rootfs = e2e_make_disk_rootfs();
-        struct proc_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, NULL, 0,
+        struct e2e_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, NULL, 0,
                                       E2E_SH("stat -c %u / /bin/busybox /etc/passwd; "
                                              "touch /made-inside && "
                                              "stat -c %u /made-inside"));
@@ -48,7 +48,7 @@ static void shifted_rootfs_is_left_alone(enum e2e_runtime rt)
         const char *rootfs = e2e_make_disk_rootfs();
         e2e_shift_tree(rootfs, E2E_HOST_BASE);
 
-        struct proc_result *r = e2e_bundle_run(&(struct e2e_bundle){
+        struct e2e_result *r = e2e_bundle_run(&(struct e2e_bundle){
                 .runtime = rt, .hook = E2E_WITH_HOOK, .rootfs = rootfs,
                 .annotations = E2E_ARGV(ANNOTATION_ROOTFS, "auto"),
                 .args = E2E_SHOW_AND_WRITE_ROOT,
@@ -75,7 +75,7 @@ static void idmap_volume_is_mapped_once(enum e2e_runtime rt)
         const struct e2e_mount mounts[] = {
                 { "/vol", "bind", vol, E2E_ARGV("rbind", "rw", "idmap") },
         };
-        struct proc_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, mounts, 1, E2E_SHOW_AND_WRITE_VOL);
+        struct e2e_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, mounts, 1, E2E_SHOW_AND_WRITE_VOL);
         e2e_expect_volume_idmapped_once(r, vol);
 }
 
@@ -106,12 +106,12 @@ static void ridmap_volume_maps_its_submount(enum e2e_runtime rt)
                 { "/vol", "bind", vol, E2E_ARGV("rbind", "rw", "ridmap") },
         };
         if (rt == E2E_CRUN) {   /* no submount there: the volume alone */
-                struct proc_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, mounts, 1,
+                struct e2e_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, mounts, 1,
                                               E2E_SHOW_AND_WRITE_VOL);
                 e2e_expect_volume_idmapped_once(r, vol);
                 return;
         }
-        struct proc_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, mounts, 1,
+        struct e2e_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, mounts, 1,
                                       E2E_SH("stat -c %u /vol/f /vol/sub/f; "
                                              "touch /vol/new /vol/sub/new; "
                                              "cat /proc/self/mountinfo"));
@@ -142,7 +142,7 @@ E2E_TEST(hook_bundle, ridmap_volume_maps_its_submount_too_crun)
 
 /* ---- nothing the runtime meant is lost ------------------------------------------- */
 
-static struct proc_result *run_read_only(enum e2e_runtime rt, enum e2e_hook hook,
+static struct e2e_result *run_read_only(enum e2e_runtime rt, enum e2e_hook hook,
                                         const char *rootfs, const char *vol, const char *rovol,
                                         const char *const *args)
 {
@@ -162,8 +162,8 @@ static void view_is_kept(enum e2e_runtime rt)
         const char *vol = e2e_make_volume("vol"), *rovol = e2e_make_volume("rovol");
         const char *const *cmd = E2E_ARGV("cat", "/proc/self/mountinfo");
 
-        struct proc_result *without = run_read_only(rt, E2E_WITHOUT_HOOK, rootfs, vol, rovol, cmd);
-        struct proc_result *with = run_read_only(rt, E2E_WITH_HOOK, rootfs, vol, rovol, cmd);
+        struct e2e_result *without = run_read_only(rt, E2E_WITHOUT_HOOK, rootfs, vol, rovol, cmd);
+        struct e2e_result *with = run_read_only(rt, E2E_WITH_HOOK, rootfs, vol, rovol, cmd);
         e2e_expect_same_view_with_idmapped_root(without, with);
 }
 
@@ -183,7 +183,7 @@ static void flags_and_masks_are_kept(enum e2e_runtime rt)
         const char *rootfs = e2e_make_disk_rootfs();
         const char *vol = e2e_make_volume("vol"), *rovol = e2e_make_volume("rovol");
 
-        struct proc_result *r = run_read_only(rt, E2E_WITH_HOOK, rootfs, vol, rovol,
+        struct e2e_result *r = run_read_only(rt, E2E_WITH_HOOK, rootfs, vol, rovol,
                                              E2E_SH("stat -c %u / /rovol/f; "
                                                     "stat -c %t:%T /proc/keys /proc/timer_list; "
                                                     "cat /proc/keys /proc/timer_list | wc -c; "
@@ -215,7 +215,7 @@ static void host_mounts_are_untouched(enum e2e_runtime rt)
         const char *rootfs = e2e_make_disk_rootfs();
         const char *vol = e2e_make_volume("vol"), *rovol = e2e_make_volume("rovol");
 
-        struct proc_result *r = run_read_only(rt, E2E_WITH_HOOK, rootfs, vol, rovol,
+        struct e2e_result *r = run_read_only(rt, E2E_WITH_HOOK, rootfs, vol, rovol,
                                              E2E_SH("stat -c %u / /vol/f"));
         e2e_expect_out(r, "0\n0\n");
         e2e_expect_host_mounts(before);
@@ -250,7 +250,7 @@ static void overlay_rootfs_is_rebuilt_on_idmapped_layers(enum e2e_runtime rt)
         cr_assert_eq(mount("overlay", merged, "overlay", 0,
                            e2e_strf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work)), 0);
 
-        struct proc_result *r = e2e_bundle_run(&(struct e2e_bundle){
+        struct e2e_result *r = e2e_bundle_run(&(struct e2e_bundle){
                 .runtime = rt, .hook = E2E_WITH_HOOK, .rootfs = merged,
                 .args = E2E_SH("stat -c %u /; touch /made-inside && echo wrote"),
         });
@@ -285,7 +285,7 @@ static void volume_with_its_own_mappings_uses_them(enum e2e_runtime rt)
         const struct e2e_mount mounts[] = {
                 { "/vol", "bind", vol, E2E_ARGV("rbind", "rw"), .mapping = "1000:100000:65536" },
         };
-        struct proc_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, mounts, 1, E2E_SHOW_AND_WRITE_VOL);
+        struct e2e_result *r = bundle(rt, E2E_WITH_HOOK, rootfs, mounts, 1, E2E_SHOW_AND_WRITE_VOL);
         e2e_expect_ok(r);
         const char *mountinfo = e2e_expect_out_prefix(r, "0\n");
         struct e2e_mount_view *v = e2e_mount_view_parse(mountinfo);
@@ -310,7 +310,7 @@ E2E_TEST(hook_bundle, volume_with_its_own_mappings_uses_them_crun)
 static void prestart_stage_works_as_createruntime(enum e2e_runtime rt)
 {
         const char *rootfs = e2e_make_disk_rootfs();
-        struct proc_result *r = e2e_bundle_run(&(struct e2e_bundle){
+        struct e2e_result *r = e2e_bundle_run(&(struct e2e_bundle){
                 .runtime = rt, .hook = E2E_WITH_HOOK, .rootfs = rootfs, .hook_stage = "prestart",
                 .args = E2E_SH("stat -c %u /; touch /made-inside && stat -c %u /made-inside"),
         });

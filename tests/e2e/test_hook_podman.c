@@ -14,7 +14,7 @@
 #include "lib_e2e.h"
 #include "oci/plan.h"
 
-static struct proc_result *podman(enum e2e_runtime rt, enum e2e_hook hook,
+static struct e2e_result *podman(enum e2e_runtime rt, enum e2e_hook hook,
                                  const char *const *flags, const char *rootfs,
                                  const char *const *cmd)
 {
@@ -23,7 +23,7 @@ static struct proc_result *podman(enum e2e_runtime rt, enum e2e_hook hook,
         });
 }
 
-static struct proc_result *podman_image(enum e2e_runtime rt, enum e2e_hook hook,
+static struct e2e_result *podman_image(enum e2e_runtime rt, enum e2e_hook hook,
                                        const char *const *flags, const char *image,
                                        const char *const *cmd)
 {
@@ -41,7 +41,7 @@ static const char *volume_flag(const char *src, const char *dst, const char *opt
 
 static void rootfs_is_owned_by_0_and_root_writes_as_0(enum e2e_runtime rt, const char *rootfs)
 {
-        struct proc_result *r = podman(rt, E2E_WITH_HOOK, E2E_ARGV(E2E_USERNS_FLAGS), rootfs,
+        struct e2e_result *r = podman(rt, E2E_WITH_HOOK, E2E_ARGV(E2E_USERNS_FLAGS), rootfs,
                                       E2E_SH("stat -c %u / /bin/busybox /etc/passwd; "
                                              "touch /made-inside && mkdir /dir-inside && "
                                              "stat -c %u /made-inside /dir-inside"));
@@ -84,7 +84,7 @@ static void shifted_rootfs_is_left_alone(enum e2e_runtime rt)
         const char *rootfs = e2e_make_disk_rootfs();
         e2e_shift_tree(rootfs, E2E_HOST_BASE);
 
-        struct proc_result *r = podman(rt, E2E_WITH_HOOK,
+        struct e2e_result *r = podman(rt, E2E_WITH_HOOK,
                                       E2E_ARGV(E2E_USERNS_FLAGS, "--annotation",
                                                ANNOTATION_ROOTFS "=auto"),
                                       rootfs, E2E_SHOW_AND_WRITE_ROOT);
@@ -107,7 +107,7 @@ E2E_TEST(hook_podman, shifted_rootfs_is_left_alone_under_auto_crun)
 static void two_mappings_share_a_rootfs(enum e2e_runtime rt)
 {
         const char *rootfs = e2e_make_disk_rootfs();
-        struct proc first;
+        struct e2e_proc first;
 
         e2e_podman_start(&first, &(struct e2e_podman){
                 .runtime = rt, .hook = E2E_WITH_HOOK,
@@ -119,11 +119,11 @@ static void two_mappings_share_a_rootfs(enum e2e_runtime rt)
                               "test -e /second-done && echo saw-second"),
         });
         e2e_wait_for_file(e2e_strf("%s/first-ready", rootfs), &first, 60);
-        struct proc_result *second =
+        struct e2e_result *second =
                 podman(rt, E2E_WITH_HOOK,
                        E2E_ARGV("--uidmap", "0:200000:65536", "--gidmap", "0:200000:65536"),
                        rootfs, E2E_SH("stat -c %u /; touch /second-done"));
-        struct proc_result *r = e2e_finish(&first, E2E_TIMEOUT);
+        struct e2e_result *r = e2e_finish(&first, E2E_TIMEOUT);
 
         e2e_expect_out(second, "0\n");
         e2e_expect_out(r, "0\nsaw-second\n");
@@ -149,7 +149,7 @@ static void idmap_volume_is_mapped_once(enum e2e_runtime rt)
 {
         const char *rootfs = e2e_make_disk_rootfs();
         const char *vol = e2e_make_volume("vol");
-        struct proc_result *r = podman(rt, E2E_WITH_HOOK,
+        struct e2e_result *r = podman(rt, E2E_WITH_HOOK,
                                       E2E_ARGV(E2E_USERNS_FLAGS,
                                                "-v", volume_flag(vol, "/vol", "idmap")),
                                       rootfs, E2E_SHOW_AND_WRITE_VOL);
@@ -172,7 +172,7 @@ static void nested_volumes_are_both_mapped(enum e2e_runtime rt)
         const char *outer = e2e_make_volume("outer"), *inner = e2e_make_volume("inner");
         e2e_mkdirs(e2e_strf("%s/sub", outer), 0755);
 
-        struct proc_result *r = podman(rt, E2E_WITH_HOOK,
+        struct e2e_result *r = podman(rt, E2E_WITH_HOOK,
                                       E2E_ARGV(E2E_USERNS_FLAGS,
                                                "-v", volume_flag(outer, "/vol", "idmap"),
                                                "-v", volume_flag(inner, "/vol/sub", "idmap")),
@@ -211,9 +211,9 @@ static void view_is_kept(enum e2e_runtime rt)
         const char *vol = e2e_make_volume("vol"), *rovol = e2e_make_volume("rovol");
         const char *const *cmd = E2E_ARGV("cat", "/proc/self/mountinfo");
 
-        struct proc_result *without = podman(rt, E2E_WITHOUT_HOOK, VIEW_FLAGS(vol, rovol),
+        struct e2e_result *without = podman(rt, E2E_WITHOUT_HOOK, VIEW_FLAGS(vol, rovol),
                                             rootfs, cmd);
-        struct proc_result *with = podman(rt, E2E_WITH_HOOK, VIEW_FLAGS(vol, rovol), rootfs, cmd);
+        struct e2e_result *with = podman(rt, E2E_WITH_HOOK, VIEW_FLAGS(vol, rovol), rootfs, cmd);
         e2e_expect_same_view_with_idmapped_root(without, with);
 }
 
@@ -235,7 +235,7 @@ static void read_only_stays_read_only(enum e2e_runtime rt)
         const char *shifted = e2e_make_volume("shifted");
         e2e_shift_tree(shifted, E2E_HOST_BASE);
 
-        struct proc_result *r = podman(rt, E2E_WITH_HOOK,
+        struct e2e_result *r = podman(rt, E2E_WITH_HOOK,
                                       E2E_ARGV(E2E_USERNS_FLAGS, "--read-only",
                                                "-v", volume_flag(rovol, "/rovol", "ro,idmap"),
                                                "-v", volume_flag(shifted, "/vol2", "ro")),
@@ -265,7 +265,7 @@ E2E_TEST(hook_podman, read_only_rootfs_and_ro_volumes_stay_read_only_crun)
 static void masks_and_read_only_paths_stay(enum e2e_runtime rt)
 {
         const char *rootfs = e2e_make_disk_rootfs();
-        struct proc_result *r = podman(rt, E2E_WITH_HOOK, E2E_ARGV(E2E_USERNS_FLAGS), rootfs,
+        struct e2e_result *r = podman(rt, E2E_WITH_HOOK, E2E_ARGV(E2E_USERNS_FLAGS), rootfs,
                                       E2E_SH("stat -c %u /; stat -c %t:%T /proc/keys "
                                              "/proc/timer_list; cat /proc/keys /proc/timer_list "
                                              "| wc -c; ls -A /proc/acpi 2>/dev/null | wc -l; "
@@ -299,7 +299,7 @@ static void host_mounts_are_untouched(enum e2e_runtime rt)
         const char *rootfs = e2e_make_disk_rootfs();
         const char *vol = e2e_make_volume("vol"), *rovol = e2e_make_volume("rovol");
 
-        struct proc_result *r = podman(rt, E2E_WITH_HOOK, VIEW_FLAGS(vol, rovol), rootfs,
+        struct e2e_result *r = podman(rt, E2E_WITH_HOOK, VIEW_FLAGS(vol, rovol), rootfs,
                                       E2E_SH("stat -c %u / /vol/f"));
         e2e_expect_out(r, "0\n0\n");
         e2e_expect_host_mounts(before);
@@ -327,9 +327,9 @@ static void image_with_user_namespace_runs_as_without_the_hook(enum e2e_runtime 
         const char *image = e2e_podman_import(rootfs, "busybox-e2e");
         const char *const *cmd = E2E_SH("stat -c %u /; touch /made-inside && echo wrote; "
                                         "cat /proc/self/mountinfo");
-        struct proc_result *with = podman_image(rt, E2E_WITH_HOOK, E2E_ARGV(E2E_USERNS_FLAGS),
+        struct e2e_result *with = podman_image(rt, E2E_WITH_HOOK, E2E_ARGV(E2E_USERNS_FLAGS),
                                                image, cmd);
-        struct proc_result *without = podman_image(rt, E2E_WITHOUT_HOOK, E2E_ARGV(E2E_USERNS_FLAGS),
+        struct e2e_result *without = podman_image(rt, E2E_WITHOUT_HOOK, E2E_ARGV(E2E_USERNS_FLAGS),
                                                   image, cmd);
 
         e2e_expect_ok(with);
@@ -355,7 +355,7 @@ static void image_without_user_namespace_is_left_alone(enum e2e_runtime rt)
 {
         const char *rootfs = e2e_make_disk_rootfs();
         const char *image = e2e_podman_import(rootfs, "busybox-e2e");
-        struct proc_result *r = podman_image(rt, E2E_WITH_HOOK, NULL, image,
+        struct e2e_result *r = podman_image(rt, E2E_WITH_HOOK, NULL, image,
                                             E2E_SH("stat -c %u /; touch /made-inside && echo wrote"));
 
         e2e_expect_out(r, "0\nwrote\n");

@@ -33,7 +33,7 @@ static char *replace_all(const char *s, const char *from, const char *to)
 
 /* Runs the fixture lenient/<name> as config.json of a bundle on a fresh
  * disk rootfs, with or without the hook, and deletes the container. */
-static struct proc_result *run_fixture(enum e2e_runtime rt, const char *name, enum e2e_hook hook,
+static struct e2e_result *run_fixture(enum e2e_runtime rt, const char *name, enum e2e_hook hook,
                                       const char **rootfs_out)
 {
         static unsigned seq;
@@ -43,7 +43,7 @@ static struct proc_result *run_fixture(enum e2e_runtime rt, const char *name, en
         const char *state = e2e_strf("%s/%s-state", e2e_work_dir(), runtime);
         const char *rootfs = e2e_strf("%s/rootfs-%u", e2e_disk_dir(), seq);
         char *doc = e2e_read_file(e2e_strf("%s/lenient/%s", FIXTURES_DIR, name));
-        struct proc_result *r;
+        struct e2e_result *r;
 
         e2e_make_rootfs(rootfs);
         doc = replace_all(doc, "@ROOTFS@", rootfs);
@@ -73,7 +73,7 @@ E2E_TEST(lenient_config, invalid_utf8_without_userns_runs_with_the_hook_runc)
 
 E2E_TEST(lenient_config, invalid_utf8_is_refused_by_crun_itself)
 {
-        struct proc_result *r = run_fixture(E2E_CRUN, "no-userns-invalid-utf8.json",
+        struct e2e_result *r = run_fixture(E2E_CRUN, "no-userns-invalid-utf8.json",
                                            E2E_WITHOUT_HOOK, NULL);
 
         cr_assert_neq(r->status, 0, "%s", e2e_describe(r));
@@ -87,7 +87,7 @@ E2E_TEST(lenient_config, comment_without_userns_runs_with_the_hook_crun)
 
 E2E_TEST(lenient_config, comment_is_refused_by_runc_itself)
 {
-        struct proc_result *r = run_fixture(E2E_RUNC, "no-userns-comment.json", E2E_WITHOUT_HOOK,
+        struct e2e_result *r = run_fixture(E2E_RUNC, "no-userns-comment.json", E2E_WITHOUT_HOOK,
                                            NULL);
 
         cr_assert_neq(r->status, 0, "%s", e2e_describe(r));

@@ -558,7 +558,7 @@ E2E_TEST(never_loosen, config_json_that_is_a_fifo_is_refused_at_once_with_one_li
 {
         const char *bundle = e2e_strf("%s/fifo-bundle", e2e_work_dir());
         const char *state = e2e_strf("%s/fifo-state.json", e2e_work_dir());
-        struct proc p;
+        struct e2e_proc p;
 
         e2e_mkdirs(bundle, 0755);
         cr_assert_eq(mkfifo(e2e_strf("%s/config.json", bundle), 0644), 0, "mkfifo: %s",
@@ -568,7 +568,7 @@ E2E_TEST(never_loosen, config_json_that_is_a_fifo_is_refused_at_once_with_one_li
                                        "\"annotations\":{\"" ANNOTATION_ROOTFS "\":\"true\"}}",
                                        (int)getpid(), bundle));
         e2e_start(&p, E2E_SH(e2e_strf("exec %s createRuntime <%s", HOOK_BIN, state)));
-        struct proc_result *r = e2e_finish(&p, FIFO_TIMEOUT_S);
+        struct e2e_result *r = e2e_finish(&p, FIFO_TIMEOUT_S);
 
         cr_assert(!r->timed_out, "the hook blocked on the FIFO for %d s:\n%s", FIFO_TIMEOUT_S,
                   e2e_describe(r));

@@ -36,7 +36,7 @@ static const char *hook_stderr_path(void)
 /* e2e_bundle_run with the hook's stderr, under crun too, added to the
  * result's stderr (so that it shows in every assertion message); the hook's
  * own stderr alone goes to *hook_err when that is not NULL. */
-static struct proc_result *run_bundle(const struct e2e_bundle *b, const char **hook_err)
+static struct e2e_result *run_bundle(const struct e2e_bundle *b, const char **hook_err)
 {
         const char *err_path = hook_stderr_path();
         const char *annotations[16];
@@ -52,7 +52,7 @@ static struct proc_result *run_bundle(const struct e2e_bundle *b, const char **h
 
         struct e2e_bundle with_stderr = *b;
         with_stderr.annotations = annotations;
-        struct proc_result *r = e2e_bundle_run(&with_stderr);
+        struct e2e_result *r = e2e_bundle_run(&with_stderr);
         const char *text = access(err_path, F_OK) == 0 ? e2e_read_file(err_path) : "";
         if (b->runtime == E2E_CRUN && text[0])
                 r->err = e2e_strf("%s--- the hook's stderr (crun) ---\n%s", r->err, text);
@@ -61,7 +61,7 @@ static struct proc_result *run_bundle(const struct e2e_bundle *b, const char **h
         return r;
 }
 
-static struct proc_result *run(enum e2e_runtime rt, enum e2e_hook hook, const char *rootfs,
+static struct e2e_result *run(enum e2e_runtime rt, enum e2e_hook hook, const char *rootfs,
                               const char *const *args)
 {
         return run_bundle(&(struct e2e_bundle){
@@ -70,7 +70,7 @@ static struct proc_result *run(enum e2e_runtime rt, enum e2e_hook hook, const ch
 }
 
 /* Splits "listing==\nmountinfo" printed by a container. */
-static void split_at_marker(const struct proc_result *r, const char **listing,
+static void split_at_marker(const struct e2e_result *r, const char **listing,
                             const char **mountinfo)
 {
         const char *marker = strstr(r->out, "==\n");
@@ -103,7 +103,7 @@ static void writes_land_in_upper_owned_by_0(enum e2e_runtime rt, size_t n_layers
         const char *listing = ovl_layers_listing(l);
         struct ovl_rootfs *o = ovl_mount(l->lowerdir, "c", 0);
 
-        struct proc_result *r = run(rt, E2E_WITH_HOOK, o->merged, SHOW_LAYERS_AND_WRITE);
+        struct e2e_result *r = run(rt, E2E_WITH_HOOK, o->merged, SHOW_LAYERS_AND_WRITE);
         e2e_expect_out(r, e2e_strf("0:0\n0:0\n0:0\n%zu\n%s\n%s\n0:0\n0:0\n0:0\n", n_layers - 1,
                                    n_layers >= 2 ? "new" : "old",
                                    n_layers >= 2 ? "doomed-hidden" : "doomed-shown"));
@@ -175,9 +175,9 @@ static void view_is_kept(enum e2e_runtime rt, bool readonly_root)
         };
 
         b.hook = E2E_WITHOUT_HOOK;
-        struct proc_result *without = run_bundle(&b, NULL);
+        struct e2e_result *without = run_bundle(&b, NULL);
         b.hook = E2E_WITH_HOOK;
-        struct proc_result *with = run_bundle(&b, NULL);
+        struct e2e_result *with = run_bundle(&b, NULL);
         e2e_expect_ok(without);
         e2e_expect_ok(with);
 
@@ -261,7 +261,7 @@ static void two_mappings_share_layers(enum e2e_runtime rt)
                 .runtime = rt, .hook = E2E_WITH_HOOK, .rootfs = b->merged,
                 .host_base = 200000, .mounts = vol, .n_mounts = 1, .args = meet("b", "a"),
         });
-        struct proc_result *ra = e2e_bundle_finish(&ca), *rb = e2e_bundle_finish(&cb);
+        struct e2e_result *ra = e2e_bundle_finish(&ca), *rb = e2e_bundle_finish(&cb);
 
         e2e_expect_out(ra, "0\n0\ntogether\n");
         e2e_expect_out(rb, "0\n0\ntogether\n");
@@ -300,10 +300,10 @@ static void overlay_is_left_alone(enum e2e_runtime rt, const struct ovl_rootfs *
 
         b.hook = E2E_WITHOUT_HOOK;
         b.args = WRITE_AND_SHOW("made-without");
-        struct proc_result *without = run_bundle(&b, NULL);
+        struct e2e_result *without = run_bundle(&b, NULL);
         b.hook = E2E_WITH_HOOK;
         b.args = WRITE_AND_SHOW("made-with");
-        struct proc_result *with = run_bundle(&b, NULL);
+        struct e2e_result *with = run_bundle(&b, NULL);
 
         e2e_expect_ok(without);
         e2e_expect_ok(with);
@@ -374,12 +374,12 @@ static void fuse_layer_is_refused(enum e2e_runtime rt)
 {
         struct ovl_layers *l = ovl_make_layers("layers", 1);
         const char *listing = ovl_layers_listing(l);
-        struct proc fuse;
+        struct e2e_proc fuse;
         const char *fuse_layer = ovl_start_fuse_layer(&fuse, "odd-layer");
         struct ovl_rootfs *o = ovl_mount(e2e_strf("%s:%s", fuse_layer, l->lowerdir), "c", 0);
 
         const char *hook_err;
-        struct proc_result *r = run_bundle(&(struct e2e_bundle){
+        struct e2e_result *r = run_bundle(&(struct e2e_bundle){
                 .runtime = rt, .hook = E2E_WITH_HOOK, .rootfs = o->merged,
                 .args = E2E_SH("echo started; touch /made-inside"),
         }, &hook_err);

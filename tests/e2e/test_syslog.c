@@ -71,7 +71,7 @@ static void dev_of_our_own(void)
         cr_assert_eq(access("/dev/log", F_OK), -1, "/dev/log exists before our daemon runs");
 }
 
-static struct proc syslogd;
+static struct e2e_proc syslogd;
 static const char *log_file;
 
 static void syslog_start(void)
@@ -122,7 +122,7 @@ static const char *our_containers(void)
 }
 
 /* `stat -c %u /` on the test's rootfs (made on the first call). */
-static struct proc_result *run(enum e2e_runtime rt, const char *const *annotations,
+static struct e2e_result *run(enum e2e_runtime rt, const char *const *annotations,
                               const char *hook_path)
 {
         static const char *rootfs;
@@ -210,7 +210,7 @@ static void default_level_logs_warnings_and_errors_only(enum e2e_runtime rt)
         cr_assert(strstr(text, "annotation " LOG_ANNOTATION "=\"loud\" is not debug or warning; "
                                "ignored"), "%s", text);
 
-        struct proc_result *r = run(rt, E2E_ARGV(ANNOTATION_ROOTFS, "sometimes"), NULL);
+        struct e2e_result *r = run(rt, E2E_ARGV(ANNOTATION_ROOTFS, "sometimes"), NULL);
         cr_assert_neq(r->status, 0, "the hook refused the annotation: %s", e2e_describe(r));
         text = log_with("daemon.err oci-idmap-hook[");
         cr_assert(strstr(text, e2e_strf(": %s", our_containers())), "%s", text);

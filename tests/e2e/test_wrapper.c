@@ -40,7 +40,7 @@ static const char *rt_path(enum rt rt)
         if (rt == RUNC_1_1 || rt == CRUN_1_8) {
                 const char *name = rt == RUNC_1_1 ? "runc" : "crun";
                 /* the system's PATH, whatever a test put in front of it */
-                struct proc_result *r = e2e_run(E2E_SH(e2e_strf(
+                struct e2e_result *r = e2e_run(E2E_SH(e2e_strf(
                         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; "
                         "command -v %s", name)));
                 cr_assert(r->status == 0 && r->out[0] == '/',
@@ -110,14 +110,14 @@ static const char *write_bundle(const struct wrun *w, const char *id)
 
 /* `RT --root S run --bundle B ID` through the wrapper (or directly), then
  * always `delete --force` with the real runtime. */
-static struct proc_result *wrun(const struct wrun *w)
+static struct e2e_result *wrun(const struct wrun *w)
 {
         const char *id = e2e_strf("w%d-%u", getpid(), ++seq);
         const char *bundle = write_bundle(w, id);
         const char *real = rt_path(w->rt);
 
         cr_assert_eq(setenv("OCI_IDMAP_RUNTIME", real, 1), 0);
-        struct proc_result *r = e2e_run(E2E_ARGV(w->direct ? real : WRAPPER_BIN, "--root",
+        struct e2e_result *r = e2e_run(E2E_ARGV(w->direct ? real : WRAPPER_BIN, "--root",
                                                 state_dir(w->rt), "run", "--bundle", bundle, id));
         e2e_run(E2E_ARGV(real, "--root", state_dir(w->rt), "delete", "--force", id));
         return r;
@@ -130,7 +130,7 @@ static void rootfs_is_owned_by_0_and_root_writes_as_0(enum rt rt)
         const char *before = e2e_host_mounts();
         const char *rootfs = e2e_make_disk_rootfs();
         /* the problem, shown: without the wrapper root owns nothing */
-        struct proc_result *direct = wrun(&(struct wrun){
+        struct e2e_result *direct = wrun(&(struct wrun){
                 .rt = rt, .direct = true, .rootfs = rootfs,
                 .args = E2E_SH("stat -c %u /; touch /made-inside"),
         });
@@ -138,7 +138,7 @@ static void rootfs_is_owned_by_0_and_root_writes_as_0(enum rt rt)
         cr_assert_neq(direct->status, 0, "%s", e2e_describe(direct));
         e2e_expect_absent(rootfs, "made-inside");
 
-        struct proc_result *r = wrun(&(struct wrun){
+        struct e2e_result *r = wrun(&(struct wrun){
                 .rt = rt, .rootfs = rootfs,
                 .args = E2E_SH("stat -c %u / /bin/busybox /etc/passwd; "
                                "touch /made-inside && stat -c %u /made-inside; "
@@ -175,7 +175,7 @@ static void shifted_rootfs_is_left_alone(enum rt rt)
 {
         const char *rootfs = e2e_make_disk_rootfs();
         e2e_shift_tree(rootfs, E2E_HOST_BASE);
-        struct proc_result *r = wrun(&(struct wrun){
+        struct e2e_result *r = wrun(&(struct wrun){
                 .rt = rt, .rootfs = rootfs, .args = E2E_SHOW_AND_WRITE_ROOT,
         });
         e2e_expect_shifted_rootfs_left_alone(r, rootfs);
@@ -195,7 +195,7 @@ E2E_TEST(wrapper, shifted_rootfs_is_left_alone_under_auto_crun_1_27)
 E2E_TEST(wrapper, annotation_false_leaves_the_rootfs_alone_runc_1_3)
 {
         const char *rootfs = e2e_make_disk_rootfs();
-        struct proc_result *r = wrun(&(struct wrun){
+        struct e2e_result *r = wrun(&(struct wrun){
                 .rt = RUNC_1_3, .rootfs = rootfs,
                 .annotations = E2E_ARGV("io.github.oci-idmap-hook.rootfs", "false"),
                 .args = E2E_SH("stat -c %u /; grep -c idmapped /proc/self/mountinfo"),
@@ -217,7 +217,7 @@ static const struct bundle_mount *ro_volumes(const char *vol, const char *rovol)
         return m;
 }
 
-static struct proc_result *run_read_only(enum rt rt, bool direct, const char *rootfs,
+static struct e2e_result *run_read_only(enum rt rt, bool direct, const char *rootfs,
                                         const struct bundle_mount *mounts, const char *const *args)
 {
         return wrun(&(struct wrun){
@@ -235,8 +235,8 @@ static void view_is_kept(enum rt rt)
         const struct bundle_mount *m = ro_volumes(e2e_make_volume("vol"), e2e_make_volume("rovol"));
         const char *const *cmd = E2E_ARGV("cat", "/proc/self/mountinfo");
 
-        struct proc_result *without = run_read_only(rt, true, rootfs, m, cmd);
-        struct proc_result *with = run_read_only(rt, false, rootfs, m, cmd);
+        struct e2e_result *without = run_read_only(rt, true, rootfs, m, cmd);
+        struct e2e_result *with = run_read_only(rt, false, rootfs, m, cmd);
         free((void *)m);
         e2e_expect_same_view_with_idmapped_root(without, with);
 }
@@ -268,7 +268,7 @@ static void flags_and_masks_hold(enum rt rt)
         const char *rovol = e2e_make_volume("rovol");
         const struct bundle_mount *m = ro_volumes(e2e_make_volume("vol"), rovol);
 
-        struct proc_result *r = run_read_only(rt, false, rootfs, m,
+        struct e2e_result *r = run_read_only(rt, false, rootfs, m,
                                              E2E_SH("stat -c %u / /vol/f; "
                                                     "stat -c %t:%T /proc/keys /proc/timer_list; "
                                                     "cat /proc/keys /proc/timer_list | wc -c; "
@@ -313,7 +313,7 @@ static void idmap_volume_is_mapped_once(enum rt rt)
         const char *before = e2e_host_mounts();
         const char *vol = e2e_make_volume("vol");
         const struct bundle_mount m = { "/vol", "bind", vol, E2E_ARGV("rbind", "rw", "idmap") };
-        struct proc_result *r = wrun(&(struct wrun){
+        struct e2e_result *r = wrun(&(struct wrun){
                 .rt = rt, .rootfs = e2e_make_disk_rootfs(), .mounts = &m, .n_mounts = 1,
                 .args = E2E_SHOW_AND_WRITE_VOL,
         });
@@ -351,7 +351,7 @@ E2E_TEST(wrapper, ridmap_volume_maps_its_submount_too_runc_1_1)
         cr_assert_eq(mount(sub, point, NULL, MS_BIND, NULL), 0, "bind `%s` on `%s`", sub, point);
 
         const struct bundle_mount m = { "/vol", "bind", vol, E2E_ARGV("rbind", "rw", "ridmap") };
-        struct proc_result *r = wrun(&(struct wrun){
+        struct e2e_result *r = wrun(&(struct wrun){
                 .rt = RUNC_1_1, .rootfs = e2e_make_disk_rootfs(), .mounts = &m, .n_mounts = 1,
                 .args = E2E_SH("stat -c %u /vol/f /vol/sub/f; touch /vol/new /vol/sub/new; "
                                "cat /proc/self/mountinfo"),
@@ -372,7 +372,7 @@ E2E_TEST(wrapper, volume_with_its_own_mappings_uses_them_runc_1_1)
         e2e_shift_tree(vol, 1000);
         const struct bundle_mount m = { "/vol", "bind", vol, E2E_ARGV("rbind", "rw"),
                                         .mapping = "1000:100000:65536" };
-        struct proc_result *r = wrun(&(struct wrun){
+        struct e2e_result *r = wrun(&(struct wrun){
                 .rt = RUNC_1_1, .rootfs = e2e_make_disk_rootfs(), .mounts = &m, .n_mounts = 1,
                 .args = E2E_SHOW_AND_WRITE_VOL,
         });
@@ -388,13 +388,13 @@ E2E_TEST(wrapper, volume_with_its_own_mappings_uses_them_runc_1_1)
  * no mount on the host. */
 static void expect_nothing_left(enum rt rt, const char *host_before)
 {
-        struct proc_result *l = e2e_run(E2E_ARGV(rt_path(rt), "--root", state_dir(rt), "list", "-q"));
+        struct e2e_result *l = e2e_run(E2E_ARGV(rt_path(rt), "--root", state_dir(rt), "list", "-q"));
         cr_assert_str_eq(l->out, "", "containers left: %s", e2e_describe(l));
         e2e_expect_host_mounts(host_before);
 }
 
 /* The one line the wrapper prints: its name, then `needle` somewhere. */
-static void expect_wrapper_line(const struct proc_result *r, const char *needle)
+static void expect_wrapper_line(const struct e2e_result *r, const char *needle)
 {
         cr_assert_neq(r->status, 0, "%s", e2e_describe(r));
         cr_assert(strncmp(r->err, "oci-idmap-runtime: ", 19) == 0 && strstr(r->err, needle) &&
@@ -405,7 +405,7 @@ static void expect_wrapper_line(const struct proc_result *r, const char *needle)
 
 /* An overlay root.path the wrapper makes anew: tests/e2e/test_wrapper_overlay.c. */
 
-static struct proc_result *wrapped(enum rt rt, const char *const *args)
+static struct e2e_result *wrapped(enum rt rt, const char *const *args)
 {
         size_t n = 0;
         while (args[n])
@@ -415,7 +415,7 @@ static struct proc_result *wrapped(enum rt rt, const char *const *args)
         argv[0] = WRAPPER_BIN;
         memcpy(argv + 1, args, n * sizeof(*argv));
         cr_assert_eq(setenv("OCI_IDMAP_RUNTIME", rt_path(rt), 1), 0);
-        struct proc_result *r = e2e_run(argv);
+        struct e2e_result *r = e2e_run(argv);
         free(argv);
         return r;
 }
@@ -425,7 +425,7 @@ E2E_TEST(wrapper, missing_config_json_is_named_in_one_line_runc_1_3)
         const char *before = e2e_host_mounts();
         const char *bundle = e2e_strf("%s/empty-bundle", e2e_work_dir());
         e2e_mkdirs(bundle, 0755);
-        struct proc_result *r = wrapped(RUNC_1_3, E2E_ARGV("--root", state_dir(RUNC_1_3), "run",
+        struct e2e_result *r = wrapped(RUNC_1_3, E2E_ARGV("--root", state_dir(RUNC_1_3), "run",
                                                           "--bundle", bundle, "x"));
         expect_wrapper_line(r, e2e_strf("open `%s/config.json`: No such file or directory", bundle));
         expect_nothing_left(RUNC_1_3, before);
@@ -451,7 +451,7 @@ static void bad_mapping_is_refused(enum rt rt)
                                    strchr(at, ','));
         e2e_write_file(config, bad);
 
-        struct proc_result *r = wrapped(rt, E2E_ARGV("--root", state_dir(rt), "create", "--bundle",
+        struct e2e_result *r = wrapped(rt, E2E_ARGV("--root", state_dir(rt), "create", "--bundle",
                                                     bundle, id));
         expect_wrapper_line(r, e2e_strf("%s: linux.uidMappings[0]", config));
         expect_nothing_left(rt, before);
@@ -476,7 +476,7 @@ E2E_TEST(wrapper, bad_annotation_value_is_refused_and_logged_as_json_runc_1_3)
                 .rt = RUNC_1_3, .rootfs = e2e_make_disk_rootfs(), .args = E2E_SH("echo started"),
                 .annotations = E2E_ARGV("io.github.oci-idmap-hook.rootfs", "yes"),
         }, id);
-        struct proc_result *r = wrapped(RUNC_1_3, E2E_ARGV("--root", state_dir(RUNC_1_3), "--log", log,
+        struct e2e_result *r = wrapped(RUNC_1_3, E2E_ARGV("--root", state_dir(RUNC_1_3), "--log", log,
                                                           "--log-format", "json", "create",
                                                           "--bundle", bundle, id));
         expect_wrapper_line(r, "io.github.oci-idmap-hook.rootfs: \"yes\" is not auto, true or false");
@@ -495,7 +495,7 @@ E2E_TEST(wrapper, config_json_that_is_not_json_is_left_to_the_runtime_runc_1_3)
         const char *bundle = e2e_strf("%s/garbage-bundle", e2e_work_dir());
         e2e_mkdirs(bundle, 0755);
         e2e_write_file(e2e_strf("%s/config.json", bundle), "{ not json");
-        struct proc_result *r = wrapped(RUNC_1_3, E2E_ARGV("--root", state_dir(RUNC_1_3), "run",
+        struct e2e_result *r = wrapped(RUNC_1_3, E2E_ARGV("--root", state_dir(RUNC_1_3), "run",
                                                           "--bundle", bundle, "x"));
         cr_assert_neq(r->status, 0, "%s", e2e_describe(r));
         cr_assert_null(strstr(r->err, "oci-idmap-runtime"), "%s", e2e_describe(r));
@@ -533,10 +533,10 @@ static void expect_handed_through(const char *const *args)
         cr_assert_not_null(argv);
         argv[0] = WRAPPER_BIN;
         memcpy(argv + 1, args, n * sizeof(*argv));
-        struct proc p;
+        struct e2e_proc p;
         e2e_start(&p, argv);
         free(argv);
-        struct proc_result *r = e2e_finish(&p, E2E_TIMEOUT);
+        struct e2e_result *r = e2e_finish(&p, E2E_TIMEOUT);
 
         char *want = e2e_strf("pid=%d\nargv0=%s\n", (int)p.pid, fake);
         for (size_t i = 0; i < n; i++)
@@ -577,7 +577,7 @@ E2E_TEST(wrapper_passthrough, create_without_a_user_namespace_is_handed_through_
 }
 
 /* The real runtime's answers, through the wrapper and without it. */
-static struct proc_result *cmd(enum rt rt, bool direct, const char *log, const char *const *args)
+static struct e2e_result *cmd(enum rt rt, bool direct, const char *log, const char *const *args)
 {
         size_t n = 0;
         while (args[n])
@@ -594,15 +594,15 @@ static struct proc_result *cmd(enum rt rt, bool direct, const char *log, const c
         argv[k++] = "json";
         memcpy(argv + k, args, n * sizeof(*argv));
         cr_assert_eq(setenv("OCI_IDMAP_RUNTIME", rt_path(rt), 1), 0);
-        struct proc_result *r = e2e_run(argv);
+        struct e2e_result *r = e2e_run(argv);
         free(argv);
         return r;
 }
 
 static void expect_same_answer(enum rt rt, const char *log, const char *const *args)
 {
-        struct proc_result *direct = cmd(rt, true, log, args);
-        struct proc_result *wrapped_r = cmd(rt, false, log, args);
+        struct e2e_result *direct = cmd(rt, true, log, args);
+        struct e2e_result *wrapped_r = cmd(rt, false, log, args);
         cr_assert(direct->status == wrapped_r->status && strcmp(direct->out, wrapped_r->out) == 0,
                   "without the wrapper:\n%s\nthrough it:\n%s", e2e_describe(direct),
                   e2e_describe(wrapped_r));
@@ -611,7 +611,7 @@ static void expect_same_answer(enum rt rt, const char *log, const char *const *a
 static void wait_stopped(enum rt rt, const char *log, const char *id)
 {
         for (int i = 0; i < 100; i++) {
-                struct proc_result *s = cmd(rt, false, log, E2E_ARGV("state", id));
+                struct e2e_result *s = cmd(rt, false, log, E2E_ARGV("state", id));
                 if (strstr(s->out, "\"stopped\""))
                         return;
                 usleep(50000);
@@ -634,7 +634,7 @@ static void lifecycle(enum rt rt)
         expect_same_answer(rt, log, E2E_ARGV("--version"));
         expect_same_answer(rt, log, E2E_ARGV("features"));
         e2e_expect_ok(cmd(rt, false, log, E2E_ARGV("create", "--bundle", bundle, id)));
-        struct proc_result *s = cmd(rt, false, log, E2E_ARGV("state", id));
+        struct e2e_result *s = cmd(rt, false, log, E2E_ARGV("state", id));
         cr_assert(s->status == 0 && strstr(s->out, "\"created\""), "%s", e2e_describe(s));
         expect_same_answer(rt, log, E2E_ARGV("state", id));
         e2e_expect_ok(cmd(rt, false, log, E2E_ARGV("start", id)));
@@ -646,14 +646,14 @@ static void lifecycle(enum rt rt)
         if (crun) {     /* crun has no events: the same refusal either way */
                 expect_same_answer(rt, log, E2E_ARGV("events", "--stats", id));
         } else {
-                struct proc_result *ev = cmd(rt, false, log, E2E_ARGV("events", "--stats", id));
+                struct e2e_result *ev = cmd(rt, false, log, E2E_ARGV("events", "--stats", id));
                 cr_assert(ev->status == 0 && ev->out[0] == '{', "%s", e2e_describe(ev));
         }
         expect_same_answer(rt, log, E2E_ARGV("--systemd-cgroup", "list", "-q"));
         e2e_expect_ok(cmd(rt, false, log, E2E_ARGV("kill", id, "KILL")));
         wait_stopped(rt, log, id);
         e2e_expect_ok(cmd(rt, false, log, E2E_ARGV("delete", id)));
-        struct proc_result *gone = cmd(rt, false, log, E2E_ARGV("state", id));
+        struct e2e_result *gone = cmd(rt, false, log, E2E_ARGV("state", id));
         cr_assert_neq(gone->status, 0, "%s", e2e_describe(gone));
         /* --log and --log-format reached the runtime: its JSON error for the
          * deleted container is there (runc leaves the id out) */
@@ -690,7 +690,7 @@ static const char *first_line(const char *s)
 }
 
 /* `--version` through a wrapper run as `argv0` (a link to it), in `env`. */
-static struct proc_result *version_via(const char *argv0, const char *const *env)
+static struct e2e_result *version_via(const char *argv0, const char *const *env)
 {
         size_t n = 0;
         while (env[n])
@@ -702,7 +702,7 @@ static struct proc_result *version_via(const char *argv0, const char *const *env
         memcpy(argv + 2, env, n * sizeof(*argv));
         argv[n + 2] = argv0;
         argv[n + 3] = "--version";
-        struct proc_result *r = e2e_run(argv);
+        struct e2e_result *r = e2e_run(argv);
         free(argv);
         return r;
 }
@@ -756,14 +756,14 @@ E2E_TEST(wrapper_runtime, a_link_named_runc_ahead_in_path_is_skipped_not_recurse
                                                             no_conf)),
                               runc);
         /* with only the wrapper by that name in PATH: one line, no loop */
-        struct proc_result *r = version_via(as_runc, E2E_ARGV(e2e_strf("PATH=%s", dir), no_conf));
+        struct e2e_result *r = version_via(as_runc, E2E_ARGV(e2e_strf("PATH=%s", dir), no_conf));
         expect_wrapper_line(r, "runtime `runc` (from the default) not found in PATH "
                                "(only this wrapper goes by that name there)");
 }
 
 E2E_TEST(wrapper_runtime, the_wrapper_named_as_its_own_runtime_is_refused)
 {
-        struct proc_result *r = version_via(WRAPPER_BIN, E2E_ARGV(e2e_strf("OCI_IDMAP_RUNTIME=%s",
+        struct e2e_result *r = version_via(WRAPPER_BIN, E2E_ARGV(e2e_strf("OCI_IDMAP_RUNTIME=%s",
                                                                           WRAPPER_BIN)));
         expect_wrapper_line(r, e2e_strf("runtime `%s` (from $OCI_IDMAP_RUNTIME) is this wrapper itself",
                                         WRAPPER_BIN));
@@ -775,7 +775,7 @@ E2E_TEST(wrapper_runtime, a_bad_config_file_is_named_with_its_line)
 {
         const char *conf = e2e_strf("%s/bad.conf", e2e_work_dir());
         e2e_write_file(conf, "runtime = runc\nruntime_path = /x\n");
-        struct proc_result *r = version_via(WRAPPER_BIN, E2E_ARGV(e2e_strf("OCI_IDMAP_RUNTIME_CONFIG=%s",
+        struct e2e_result *r = version_via(WRAPPER_BIN, E2E_ARGV(e2e_strf("OCI_IDMAP_RUNTIME_CONFIG=%s",
                                                                           conf)));
         expect_wrapper_line(r, e2e_strf("%s:2: unknown key \"runtime_path\"", conf));
 }
@@ -825,7 +825,7 @@ static const char *podman_setup(enum rt rt, const char **record)
 /* podman 4.3.1 with --runtime naming the wrapper (or the real runtime), its
  * state on the test's tmpfs, no hook (an empty hooks dir).  Through the
  * wrapper, asserts that it ran the real runtime for the container. */
-static struct proc_result *podman(enum rt rt, bool direct, const char *const *flags,
+static struct e2e_result *podman(enum rt rt, bool direct, const char *const *flags,
                                  const char *rootfs, const char *const *sh)
 {
         const char *work = e2e_work_dir();
@@ -857,7 +857,7 @@ static struct proc_result *podman(enum rt rt, bool direct, const char *const *fl
         memcpy(argv + nf + nfl + 2, sh, nc * sizeof(*argv));
 
         e2e_mkdirs(hooks, 0755);
-        struct proc_result *r = e2e_run(argv);
+        struct e2e_result *r = e2e_run(argv);
         free(argv);
         const char *calls = e2e_read_file(record);
         if (!direct)
@@ -871,7 +871,7 @@ static void podman_rootfs_is_owned_by_0(enum rt rt)
 {
         const char *before = e2e_host_mounts();
         const char *rootfs = e2e_make_disk_rootfs();
-        struct proc_result *r = podman(rt, false, NULL, rootfs,
+        struct e2e_result *r = podman(rt, false, NULL, rootfs,
                                       E2E_SH("stat -c %u / /etc/passwd; touch /made-inside && "
                                              "stat -c %u /made-inside"));
         e2e_expect_out(r, "0\n0\n0\n");
@@ -909,11 +909,11 @@ static void podman_view_is_kept(enum rt rt)
         const char *const *flags = E2E_ARGV("--read-only", "-v", e2e_strf("%s:/rovol:ro", rovol));
         const char *const *show = E2E_ARGV("cat", "/proc/self/mountinfo");
 
-        struct proc_result *without = podman(rt, true, flags, rootfs, show);
-        struct proc_result *with = podman(rt, false, flags, rootfs, show);
+        struct e2e_result *without = podman(rt, true, flags, rootfs, show);
+        struct e2e_result *with = podman(rt, false, flags, rootfs, show);
         e2e_expect_same_view_with_idmapped_root(without, with);
 
-        struct proc_result *w = podman(rt, false, flags, rootfs,
+        struct e2e_result *w = podman(rt, false, flags, rootfs,
                                       E2E_SH("stat -c %u /; touch /x; touch /rovol/x; "
                                              "cat /proc/keys | wc -c"));
         cr_assert_str_eq(w->out, "0\n0\n", "%s", e2e_describe(w));
@@ -956,7 +956,7 @@ E2E_TEST(wrapper_podman, wrapper_named_oci_idmap_runtime_crun_runs_crun_without_
         cr_assert_eq(unsetenv("CONTAINERS_CONF"), 0);
         cr_assert_eq(setenv("OCI_IDMAP_RUNTIME_CONFIG", e2e_strf("%s/none.conf", work), 1), 0);
         e2e_mkdirs(e2e_strf("%s/hooks.d-none", work), 0755);
-        struct proc_result *r = e2e_run(E2E_ARGV(
+        struct e2e_result *r = e2e_run(E2E_ARGV(
                 "podman", "--root", e2e_strf("%s/podman/root", work),
                 "--runroot", e2e_strf("%s/podman/runroot", work),
                 "--tmpdir", e2e_strf("%s/podman/tmp", work),
@@ -984,7 +984,7 @@ E2E_TEST(wrapper, rshared_volume_under_auto_is_handed_through_untouched_runc_1_3
 {
         const char *vol = e2e_make_volume("vol");
         const struct bundle_mount m = { "/vol", "bind", vol, rshared_opts };
-        struct proc_result *r = wrun(&(struct wrun){
+        struct e2e_result *r = wrun(&(struct wrun){
                 .rt = RUNC_1_3, .rootfs = e2e_make_disk_rootfs(), .mounts = &m, .n_mounts = 1,
                 .args = E2E_SH("stat -c %u /; grep -c idmapped /proc/self/mountinfo"),
         });
@@ -998,7 +998,7 @@ E2E_TEST(wrapper, rshared_volume_with_the_rootfs_asked_for_is_refused_runc_1_3)
         const char *before = e2e_host_mounts();
         const char *vol = e2e_make_volume("vol");
         const struct bundle_mount m = { "/vol", "bind", vol, rshared_opts };
-        struct proc_result *r = wrun(&(struct wrun){
+        struct e2e_result *r = wrun(&(struct wrun){
                 .rt = RUNC_1_3, .rootfs = e2e_make_disk_rootfs(), .mounts = &m, .n_mounts = 1,
                 .annotations = E2E_ARGV("io.github.oci-idmap-hook.rootfs", "true"),
                 .args = E2E_SH("echo started"),
@@ -1022,7 +1022,7 @@ E2E_TEST(wrapper, in_a_user_namespace_auto_is_handed_through_and_true_is_refused
         }, id);
         cr_assert_eq(setenv("OCI_IDMAP_RUNTIME", fake, 1), 0);
 
-        struct proc_result *r = e2e_run(E2E_ARGV("unshare", "--user", "--map-root-user", WRAPPER_BIN,
+        struct e2e_result *r = e2e_run(E2E_ARGV("unshare", "--user", "--map-root-user", WRAPPER_BIN,
                                                 "create", "--bundle", bundle, id));
         e2e_expect_ok(r);
         cr_assert_not_null(strstr(r->out, "arg=[create]"), "%s", e2e_describe(r));
@@ -1066,7 +1066,7 @@ E2E_TEST(wrapper, repeated_key_is_left_to_the_runtime_unless_something_was_asked
         cr_assert_eq(setenv("OCI_IDMAP_RUNTIME", fake, 1), 0);
 
         const char *plain = bundle_with_repeated_key("dup1", NULL, rootfs);
-        struct proc_result *r = e2e_run(E2E_ARGV(WRAPPER_BIN, "create", "--bundle", plain, "dup1"));
+        struct e2e_result *r = e2e_run(E2E_ARGV(WRAPPER_BIN, "create", "--bundle", plain, "dup1"));
         e2e_expect_ok(r);
         cr_assert_not_null(strstr(r->out, "arg=[create]"), "%s", e2e_describe(r));
         cr_assert_str_eq(r->err, "", "%s", e2e_describe(r));
@@ -1084,7 +1084,7 @@ E2E_TEST(wrapper, repeated_key_is_left_to_the_runtime_unless_something_was_asked
 E2E_TEST(wrapper_passthrough, unidmappable_overlay_rootfs_under_auto_reaches_the_runtime_in_the_callers_namespace)
 {
         struct ovl_layers *l = ovl_make_layers("layers", 1);
-        struct proc fuse;
+        struct e2e_proc fuse;
         const char *fuse_layer = ovl_start_fuse_layer(&fuse, "odd-layer");
         struct ovl_rootfs *o = ovl_mount(e2e_strf("%s:%s", fuse_layer, l->lowerdir), "c", 0);
         const char *bundle = write_bundle(&(struct wrun){
@@ -1137,7 +1137,7 @@ E2E_TEST(wrapper_podman, runtime_name_from_the_packaged_drop_in_runs_through_the
         e2e_mkdirs(e2e_strf("%s/hooks.d-none", work), 0755);
         (void)link;
 
-        struct proc_result *r = e2e_run(E2E_ARGV(
+        struct e2e_result *r = e2e_run(E2E_ARGV(
                 "podman", "--root", e2e_strf("%s/podman/root", work),
                 "--runroot", e2e_strf("%s/podman/runroot", work),
                 "--tmpdir", e2e_strf("%s/podman/tmp", work),

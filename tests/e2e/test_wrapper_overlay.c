@@ -47,7 +47,7 @@ static const char *state_dir(enum e2e_runtime rt)
 /* `RT --root S run --bundle B ID` through the wrapper (OCI_IDMAP_RUNTIME
  * names the real one) or directly, then always `delete --force` with the
  * real runtime.  The cgroup is under the one e2e_teardown removes. */
-static struct proc_result *wrun(const struct wrun *w)
+static struct e2e_result *wrun(const struct wrun *w)
 {
         const char *id = e2e_strf("wo%d-%u", getpid(), ++seq);
         const char *bundle = e2e_strf("%s/wbundles/%s", e2e_work_dir(), id);
@@ -67,7 +67,7 @@ static struct proc_result *wrun(const struct wrun *w)
         e2e_mkdirs(bundle, 0755);
         cr_assert_eq(bundle_write_config(e2e_strf("%s/config.json", bundle), &c, &e), 0, "%s", e.msg);
         cr_assert_eq(setenv("OCI_IDMAP_RUNTIME", real, 1), 0);
-        struct proc_result *r = e2e_run(E2E_ARGV(w->direct ? real : WRAPPER_BIN, "--root",
+        struct e2e_result *r = e2e_run(E2E_ARGV(w->direct ? real : WRAPPER_BIN, "--root",
                                                 state_dir(w->rt), "run", "--bundle", bundle, id));
         e2e_run(E2E_ARGV(real, "--root", state_dir(w->rt), "delete", "--force", id));
         return r;
@@ -94,7 +94,7 @@ static void writes_land_in_upper_owned_by_0(enum e2e_runtime rt)
         struct ovl_rootfs *o = ovl_mount(l->lowerdir, "c", 0);
 
         /* the problem, shown: without the wrapper root owns nothing */
-        struct proc_result *r = wrun(&(struct wrun){
+        struct e2e_result *r = wrun(&(struct wrun){
                 .rt = rt, .direct = true, .rootfs = o->merged,
                 .args = E2E_SH("stat -c %u /; touch /made-inside"),
         });
@@ -144,7 +144,7 @@ E2E_TEST(wrapper_overlay, root_writes_land_in_upper_owned_by_0_crun_1_27)
 
 /* ---- the same view as without the wrapper ------------------------------------- */
 
-static void split_at_marker(const struct proc_result *r, const char **listing,
+static void split_at_marker(const struct e2e_result *r, const char **listing,
                             const char **mountinfo)
 {
         const char *marker = strstr(r->out, "==\n");
@@ -169,9 +169,9 @@ static void view_is_kept(enum e2e_runtime rt)
         struct wrun w = { .rt = rt, .rootfs = o->merged, .readonly_root = true, .args = cmd };
 
         w.direct = true;
-        struct proc_result *without = wrun(&w);
+        struct e2e_result *without = wrun(&w);
         w.direct = false;
-        struct proc_result *with = wrun(&w);
+        struct e2e_result *with = wrun(&w);
         e2e_expect_ok(without);
         e2e_expect_ok(with);
 
@@ -224,7 +224,7 @@ static void wrapper_and_hook(enum e2e_runtime rt)
         const char *listing = ovl_layers_listing(l);
         struct ovl_rootfs *o = ovl_mount(l->lowerdir, "c", 0);
 
-        struct proc_result *r = wrun(&(struct wrun){
+        struct e2e_result *r = wrun(&(struct wrun){
                 .rt = rt, .rootfs = o->merged, .hook = true,
                 .args = E2E_SH("stat -c %u /; cat /stack/top; "
                                "touch /made-inside && stat -c %u /made-inside"),
@@ -265,7 +265,7 @@ static void submounts_are_carried(enum e2e_runtime rt)
         cr_assert_eq(mount("tmpfs", e2e_strf("%s/deeper", sub), "tmpfs", 0, "mode=0755"), 0);
         e2e_write_file(e2e_strf("%s/deeper/file", sub), "deeper\n");
 
-        struct proc_result *r = wrun(&(struct wrun){
+        struct e2e_result *r = wrun(&(struct wrun){
                 .rt = rt, .rootfs = o->merged,
                 .args = E2E_SH("stat -c %u /; cat /sub/file /sub/deeper/file; "
                                "touch /made-inside && stat -c %u /made-inside"),
@@ -299,7 +299,7 @@ E2E_TEST(wrapper_overlay, hidden_submount_asked_for_is_refused_in_one_line_runc_
         e2e_mkdirs(sub, 0755);
         cr_assert_eq(mount("tmpfs", sub, "tmpfs", 0, NULL), 0);
         cr_assert_eq(mount("tmpfs", sub, "tmpfs", 0, NULL), 0);
-        struct proc_result *r = wrun(&(struct wrun){
+        struct e2e_result *r = wrun(&(struct wrun){
                 .rt = E2E_RUNC_CURRENT, .rootfs = o->merged,
                 .annotations = E2E_ARGV("io.github.oci-idmap-hook.rootfs", "true"),
                 .args = E2E_SH("echo started"),
@@ -325,16 +325,16 @@ static void fuse_layer(enum e2e_runtime rt)
         const char *host_before = e2e_host_mounts();
         struct ovl_layers *l = ovl_make_layers("layers", 1);
         const char *listing = ovl_layers_listing(l);
-        struct proc fuse;
+        struct e2e_proc fuse;
         const char *fuse_layer = ovl_start_fuse_layer(&fuse, "odd-layer");
         struct ovl_rootfs *o = ovl_mount(e2e_strf("%s:%s", fuse_layer, l->lowerdir), "c", 0);
 
-        struct proc_result *asked = wrun(&(struct wrun){
+        struct e2e_result *asked = wrun(&(struct wrun){
                 .rt = rt, .rootfs = o->merged,
                 .annotations = E2E_ARGV("io.github.oci-idmap-hook.rootfs", "true"),
                 .args = E2E_SH("echo started; touch /made-inside"),
         });
-        struct proc_result *under_auto = wrun(&(struct wrun){
+        struct e2e_result *under_auto = wrun(&(struct wrun){
                 .rt = rt, .rootfs = o->merged,
                 .args = E2E_SH("stat -c %u /; grep -c idmapped /proc/self/mountinfo"),
         });
