@@ -65,6 +65,9 @@
 #include "oci/plan.h"
 #include "oci/state.h"
 #include "tests/support/oci_bundle.h"
+#include "tests/support/leftovers.h"
+#include "tests/support/rootfs.h"
+#include "tests/support/standin.h"
 #include "../base/io.h"
 
 #define DEFAULT_SAMPLE "tests/fixtures/podman-4.3.1/crun"
@@ -100,7 +103,7 @@ static struct opts opt = {
 /* ---- what must go at exit ------------------------------------------------- */
 
 static char work[PATH_MAX];             /* removed at exit */
-static pid_t standin = -1;              /* the current stand-in container */
+static struct standin standin = { .pid = -1 };  /* the current stand-in container */
 static pid_t spawner = -1;
 static int spawner_req = -1, spawner_res = -1;
 static pid_t main_pid;                  /* forked children never clean up */
@@ -161,34 +164,20 @@ static int64_t now_ns(void)
         return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* snprintf into a PATH_MAX buffer, refusing to cut a path short. */
-__attribute__((format(printf, 2, 3)))
-static void pathf(char *buf, const char *fmt, ...)
-{
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(buf, PATH_MAX, fmt, ap);
-        va_end(ap);
-        if (n < 0 || n >= PATH_MAX)
-                die("path too long: %s...", buf);
-}
+/* path_printf (tests/support/leftovers.h), or die. */
+#define pathf(buf, ...)                                                         \
+        do {                                                                    \
+                struct err pe_ = { 0 };                                         \
+                if (path_printf(buf, &pe_, __VA_ARGS__) < 0)                    \
+                        die("%s", pe_.msg);                                     \
+        } while (0)
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-        size_t len = strlen(text), done = 0;
+        struct err e = { 0 };
 
-        if (fd < 0)
-                die("open `%s`: %s", path, strerror(errno));
-        while (done < len) {
-                ssize_t n = write(fd, text + done, len - done);
-
-                if (n < 0)
-                        die("write `%s`: %s", path, strerror(errno));
-                done += (size_t)n;
-        }
+        if (write_text_file(path, text, mode, &e) < 0)
+                die("%s", e.msg);
 }
 
 static char *read_file(const char *path, size_t *len)
@@ -207,33 +196,15 @@ static char *read_file(const char *path, size_t *len)
 
 static void mkdir_p(const char *path, mode_t mode)
 {
-        char buf[PATH_MAX];
+        struct err e = { 0 };
 
-        if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-                die("path too long: %s", path);
-        for (char *p = buf + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                        die("mkdir `%s`: %s", buf, strerror(errno));
-                *p = '/';
-        }
-        if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                die("mkdir `%s`: %s", buf, strerror(errno));
+        if (mkdir_parents(path, mode, &e) < 0)
+                die("%s", e.msg);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
-                fprintf(stderr, "bench-hook: remove `%s`: %s\n", path, strerror(errno));
-        return 0;
-}
-
-/* FTW_MOUNT: never cross into a mount, should one be there by mistake. */
 static void remove_tree(const char *dir)
 {
-        nftw(dir, remove_entry, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+        leftover_remove_tree(dir);
 }
 
 /* ---- statistics ----------------------------------------------------------- */
@@ -641,31 +612,25 @@ static void make_sample_rootfs(const char *rootfs)
                 die("chown `%s`: %s", rootfs, strerror(errno));
 }
 
+/* crun's form (tests/fixtures/podman-4.3.1/crun/state-createRuntime.json). */
 static void write_state(const char *path, const struct sample *s, const char *bundle, pid_t pid)
 {
+        size_t n = s->state.annotations.n;
+        _cleanup_free_ const char **a = calloc(2 * n + 1, sizeof(*a));
+        struct bundle_state st = { .id = s->state.id, .pid = pid, .bundle = bundle,
+                                   .root = s->rootfs, .annotations = a };
         _cleanup_free_ char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
+        struct err e = { 0 };
 
-        if (!f)
+        if (!a)
                 die("out of memory");
-        /* crun's shape (tests/fixtures/podman-4.3.1/crun/state-createRuntime.json). */
-        fputs("{\"ociVersion\":\"1.0\",\"id\":", f);
-        json_write_string(f, s->state.id);
-        fprintf(f, ",\"pid\":%d,\"root\":", (int)pid);
-        json_write_string(f, s->rootfs);
-        fputs(",\"bundle\":", f);
-        json_write_string(f, bundle);
-        fputs(",\"status\":\"created\",\"annotations\":{", f);
-        for (size_t i = 0; i < s->state.annotations.n; i++) {
-                if (i)
-                        fputc(',', f);
-                json_write_string(f, s->state.annotations.items[i].key);
-                fputc(':', f);
-                json_write_string(f, s->state.annotations.items[i].value);
+        for (size_t i = 0; i < n; i++) {
+                a[2 * i] = s->state.annotations.items[i].key;
+                a[2 * i + 1] = s->state.annotations.items[i].value;
         }
-        fputs("}}", f);
-        fclose(f);
+        text = bundle_state_text(&st, &e);
+        if (!text)
+                die("%s", e.msg);
         write_file(path, text, 0644);
 }
 
@@ -754,197 +719,32 @@ static void sample_free(struct sample *s)
         free(s->state_idle_path);
 }
 
-/* The stand-in container's side: exits on any failure, which the parent sees
- * as a closed pipe. */
-static void must(int r, const char *what, const char *path)
+/* The stand-in container (tests/support/standin.h) as crun leaves it when
+ * it runs createRuntime hooks: the rootfs bind-mounted on itself and made
+ * private, every config.json mount below it with its nosuid/nodev/noexec
+ * but not yet its ro, the devices bound.  Like the runtime's init then, it
+ * is in a user namespace with the container's mapping (entered after the
+ * mounts, so the mount namespace stays the initial user namespace's: the
+ * hook, root there, works the same).  It waits to be killed. */
+static pid_t standin_start_sample(const struct sample *s)
 {
-        if (r < 0) {
-                fprintf(stderr, "bench-hook: stand-in container: %s `%s`: %s\n", what, path,
-                        strerror(errno));
-                _exit(1);
+        size_t n = s->config.n_mounts;
+        _cleanup_free_ struct standin_mount *m = calloc(n ? n : 1, sizeof(*m));
+        _cleanup_free_ char *data = calloc(n ? n : 1, 512);
+        struct standin_spec spec = { .rootfs = s->rootfs, .mounts = m, .n_mounts = n,
+                                     .bind_devices = true, .userns = &s->config.idmap };
+        struct err e = { 0 };
+
+        if (!m || !data)
+                die("out of memory");
+        for (size_t i = 0; i < n; i++) {
+                if (standin_mount_like_crun(&s->config.mounts[i], data + 512 * i, 512, &m[i], &e) < 0)
+                        die("%s", e.msg);
+                m[i].file = (m[i].flags & MS_BIND) && is_file_destination(m[i].target);
         }
-}
-
-static const struct {
-        const char *name;
-        unsigned long flag;
-} mount_flags[] = {
-        { "nosuid", MS_NOSUID }, { "nodev", MS_NODEV }, { "noexec", MS_NOEXEC },
-        { "strictatime", MS_STRICTATIME }, { "relatime", MS_RELATIME },
-        { "noatime", MS_NOATIME },
-};
-
-/* Options crun applies after the hooks (ro, propagation) or handles itself
- * (tmpcopyup, idmap): not part of the mount(2) call it makes first. */
-static bool applied_later(const char *o)
-{
-        static const char *const later[] = {
-                "ro", "rw", "rprivate", "private", "rslave", "slave", "rshared", "shared",
-                "runbindable", "unbindable", "tmpcopyup", "idmap", "ridmap", "bind", "rbind",
-                "copy-symlink", "notmpcopyup",
-        };
-
-        for (size_t i = 0; i < ARRAY_SIZE(later); i++)
-                if (strcmp(o, later[i]) == 0)
-                        return true;
-        return strncmp(o, "idmap=", 6) == 0;
-}
-
-static void mount_fs(const struct oci_mount *m, const char *dest)
-{
-        unsigned long flags = 0;
-        char data[512] = "";
-
-        for (size_t i = 0; i < m->n_options; i++) {
-                const char *o = m->options[i];
-                bool known = false;
-
-                for (size_t k = 0; k < ARRAY_SIZE(mount_flags); k++)
-                        if (strcmp(o, mount_flags[k].name) == 0) {
-                                flags |= mount_flags[k].flag;
-                                known = true;
-                        }
-                if (known || applied_later(o))
-                        continue;
-                if (data[0])
-                        strncat(data, ",", sizeof(data) - strlen(data) - 1);
-                strncat(data, o, sizeof(data) - strlen(data) - 1);
-        }
-        must(mount(m->source, dest, m->type, flags, data[0] ? data : NULL), "mount", dest);
-}
-
-/* cgroup v1, as runc and crun do it in a user namespace: a tmpfs with every
- * controller hierarchy of the host bound below it. */
-static void mount_cgroups(const char *dest)
-{
-        DIR *d;
-        struct dirent *de;
-
-        must(mount("cgroup", dest, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                   "mode=755,size=1024k"), "mount", dest);
-        d = opendir("/sys/fs/cgroup");
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                char src[PATH_MAX], dst[PATH_MAX];
-
-                if (de->d_name[0] == '.' || de->d_type != DT_DIR)
-                        continue;
-                pathf(src, "/sys/fs/cgroup/%s", de->d_name);
-                pathf(dst, "%s/%s", dest, de->d_name);
-                must(mkdir(dst, 0755), "mkdir", dst);
-                must(mount(src, dst, NULL, MS_BIND | MS_REC, NULL), "bind", dst);
-        }
-        closedir(d);
-}
-
-static void mount_like_crun(const char *rootfs, const struct oci_mount *m)
-{
-        char dest[PATH_MAX];
-        bool bind = (m->type && strcmp(m->type, "bind") == 0) ||
-                    oci_mount_has_option(m, "bind") || oci_mount_has_option(m, "rbind");
-
-        pathf(dest, "%s%s", rootfs, m->destination);
-        if (bind && is_file_destination(m->destination)) {
-                int fd = open(dest, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-
-                must(fd, "create", dest);
-                close(fd);
-        } else {
-                mkdir_p(dest, 0755);
-        }
-        if (bind)
-                must(mount(m->source, dest, NULL,
-                           MS_BIND | (oci_mount_has_option(m, "rbind") ? MS_REC : 0), NULL),
-                     "bind", dest);
-        else if (m->type && strcmp(m->type, "cgroup") == 0)
-                mount_cgroups(dest);
-        else
-                mount_fs(m, dest);
-}
-
-/* crun binds the host's device nodes in a user namespace (no mknod there). */
-static void bind_devices(const char *rootfs)
-{
-        static const char *const devices[] = { "null", "zero", "full", "tty", "random", "urandom" };
-
-        for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
-                char src[64], dst[PATH_MAX];
-                int fd;
-
-                snprintf(src, sizeof(src), "/dev/%s", devices[i]);
-                pathf(dst, "%s/dev/%s", rootfs, devices[i]);
-                fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-                must(fd, "create", dst);
-                close(fd);
-                must(mount(src, dst, NULL, MS_BIND, NULL), "bind", dst);
-        }
-}
-
-/* Writes one of the stand-in's maps, as the runtime writes its init's. */
-static void write_map(pid_t pid, const char *file, const struct id_map *m)
-{
-        char text[IDMAP_TEXT_MAX], path[64];
-        int n = idmap_render(m, text, sizeof(text));
-
-        if (n < 0)
-                die("render %s: %s", file, strerror(-n));
-        snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-        write_file(path, text, 0);
-}
-
-/* Starts a process in a new mount namespace holding the rootfs as crun
- * leaves it when it runs createRuntime hooks: the rootfs bind-mounted on
- * itself and made private, every config.json mount below it with its
- * nosuid/nodev/noexec but not yet its ro, the devices bound.  Like the
- * runtime's init then, it is in a user namespace with the container's
- * mapping (entered after the mounts, so the mount namespace stays the
- * initial user namespace's: the hook, root there, works the same).  It
- * waits to be killed. */
-static pid_t standin_start(const struct sample *s)
-{
-        int ready[2];
-        char c;
-        pid_t pid;
-
-        if (pipe2(ready, O_CLOEXEC) < 0)
-                die("pipe: %s", strerror(errno));
-        pid = fork();
-        if (pid < 0)
-                die("fork: %s", strerror(errno));
-        if (pid == 0) {
-                close(ready[0]);
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                must(unshare(CLONE_NEWNS), "unshare", "CLONE_NEWNS");
-                must(mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL), "rslave", "/");
-                must(mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL), "bind", s->rootfs);
-                must(mount(NULL, s->rootfs, NULL, MS_PRIVATE, NULL), "private", s->rootfs);
-                for (size_t i = 0; i < s->config.n_mounts; i++)
-                        mount_like_crun(s->rootfs, &s->config.mounts[i]);
-                bind_devices(s->rootfs);
-                must(unshare(CLONE_NEWUSER), "unshare", "CLONE_NEWUSER");
-                if (write(ready[1], "r", 1) != 1)
-                        _exit(1);
-                for (;;)
-                        pause();
-        }
-        close(ready[1]);
-        standin = pid;
-        if (read(ready[0], &c, 1) != 1)
-                die("the stand-in container did not start");
-        close(ready[0]);
-        write_map(pid, "uid_map", &s->config.idmap.uid);
-        write_map(pid, "gid_map", &s->config.idmap.gid);
-        return pid;
-}
-
-static void standin_stop(void)
-{
-        if (standin <= 0)
-                return;
-        kill(standin, SIGKILL);
-        waitpid(standin, NULL, 0);
-        standin = -1;
+        if (standin_start(&standin, &spec, &e) < 0)
+                die("%s", e.msg);
+        return standin.pid;
 }
 
 static void load_standin_mounts(pid_t pid, struct mountinfo *mi)
@@ -1040,7 +840,7 @@ static void whole_run_iteration(const struct sample *s, struct whole_run *w, uns
                                 bool record)
 {
         _cleanup_free_ char *log = strf("%s/podman/hook.log", work);
-        pid_t pid = standin_start(s);
+        pid_t pid = standin_start_sample(s);
         struct spawn_res r;
 
         write_state(s->state_path, s, s->bundle, pid);
@@ -1060,7 +860,7 @@ static void whole_run_iteration(const struct sample *s, struct whole_run *w, uns
         if (record)
                 series_add(&w->version, r.ns, r.cpu_ns, r.maxrss_kib);
         check_idmapped(s, pid);
-        standin_stop();
+        standin_stop(&standin);
 }
 
 static void phase_whole_run(const struct sample *s, struct whole_run *w)
@@ -1073,11 +873,11 @@ static void phase_whole_run(const struct sample *s, struct whole_run *w)
         series_init(&w->s[RUN_IDLE], "hook, no user namespace", opt.runs);
         series_init(&w->version, "hook --version (exec alone)", opt.runs);
 
-        pid = standin_start(s);
+        pid = standin_start_sample(s);
         load_standin_mounts(pid, &mi);
         w->standin_mounts = mounts_under(&mi, s->rootfs);
         mountinfo_free(&mi);
-        standin_stop();
+        standin_stop(&standin);
         {
                 _cleanup_free_ char *p = strf("%s/mountinfo-createRuntime.txt", opt.sample);
                 struct err e = { 0 };
@@ -1205,7 +1005,7 @@ static void phase_stages(const struct sample *s, struct series *st, unsigned run
                 bool filter = i % 2 == 0;
                 int64_t t[ST_COUNT];
                 int p[2], status;
-                pid_t pid = standin_start(s), child;
+                pid_t pid = standin_start_sample(s), child;
                 ssize_t n;
 
                 write_state(s->state_path, s, s->bundle, pid);
@@ -1223,7 +1023,7 @@ static void phase_stages(const struct sample *s, struct series *st, unsigned run
                 if (n != (ssize_t)sizeof(t) || !WIFEXITED(status) || WEXITSTATUS(status))
                         die("(d): the stages failed");
                 check_idmapped(s, pid);
-                standin_stop();
+                standin_stop(&standin);
                 if (i < 6)
                         continue;       /* warm-up */
                 for (int k = 0; k < ST_COUNT; k++)
@@ -1270,31 +1070,10 @@ static void print_stages(const struct series *st, const struct whole_run *w, boo
 
 static void make_busybox_rootfs(const char *rootfs)
 {
-        static const char *const dirs[] = {
-                "bin", "etc", "proc", "sys", "dev", "run", "tmp", "var/tmp", "root",
-        };
-        static const char *const applets[] = { "sh", "true", "stat", "test", "id", "cat", "ls" };
-        _cleanup_free_ char *bb = strf("%s/bin/busybox", rootfs);
-        struct spawn_res r;
+        struct err e = { 0 };
 
-        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-                _cleanup_free_ char *p = strf("%s/%s", rootfs, dirs[i]);
-
-                mkdir_p(p, 0755);
-        }
-        r = spawn(NULL, NULL, ARGV("cp", "/bin/busybox", bb));
-        must_succeed(&r, NULL, "cp /bin/busybox");
-        for (size_t i = 0; i < ARRAY_SIZE(applets); i++) {
-                _cleanup_free_ char *p = strf("%s/bin/%s", rootfs, applets[i]);
-
-                if (symlink("busybox", p) < 0)
-                        die("symlink `%s`: %s", p, strerror(errno));
-        }
-        {
-                _cleanup_free_ char *p = strf("%s/etc/passwd", rootfs);
-
-                write_file(p, "root:x:0:0:root:/root:/bin/sh\n", 0644);
-        }
+        if (rootfs_make_busybox(rootfs, &e) < 0)
+                die("%s", e.msg);
 }
 
 /* A bundle as podman would run it: root, a user namespace
@@ -1381,32 +1160,7 @@ static void check_start(struct variant *v, const char *log)
 
 static void remove_cgroups(void)
 {
-        DIR *d = opendir("/sys/fs/cgroup");
-        struct dirent *de;
-
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                _cleanup_free_ char *parent = NULL;
-                DIR *sub;
-                struct dirent *se;
-
-                if (de->d_name[0] == '.')
-                        continue;
-                parent = strf("/sys/fs/cgroup/%s/%s", de->d_name, CGROUP_PARENT);
-                sub = opendir(parent);
-                if (!sub)
-                        continue;
-                while ((se = readdir(sub)))
-                        if (se->d_type == DT_DIR && se->d_name[0] != '.') {
-                                _cleanup_free_ char *leaf = strf("%s/%s", parent, se->d_name);
-
-                                rmdir(leaf);
-                        }
-                closedir(sub);
-                rmdir(parent);
-        }
-        closedir(d);
+        leftover_remove_cgroups(CGROUP_PARENT);
 }
 
 static size_t phase_start(struct variant *v)
@@ -1690,7 +1444,7 @@ static void cleanup(void)
 {
         if (getpid() != main_pid)
                 return;
-        standin_stop();
+        standin_stop(&standin);
         if (spawner > 0) {
                 close(spawner_req);
                 close(spawner_res);

@@ -34,7 +34,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/support/leftovers.h"
 #include "tests/support/oci_bundle.h"
+#include "tests/support/rootfs.h"
 
 extern char **environ;
 
@@ -58,49 +60,23 @@ static void die(const char *what)
         exit(1);
 }
 
-/* snprintf into a path buffer, dying rather than cutting a path short. */
-__attribute__((format(printf, 2, 3)))
-static void pathf(char buf[PATH_MAX], const char *fmt, ...)
-{
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(buf, PATH_MAX, fmt, ap);
-        va_end(ap);
-        if (n < 0 || n >= PATH_MAX) {
-                errno = ENAMETOOLONG;
-                die(fmt);
-        }
-}
-
-static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-        if (type == FTW_DP)
-                rmdir(path);
-        else
-                unlink(path);
-        return 0;
-}
+/* path_printf (tests/support/leftovers.h), or die. */
+#define pathf(buf, ...)                                                         \
+        do {                                                                    \
+                struct err pe_ = { 0 };                                         \
+                if (path_printf(buf, &pe_, __VA_ARGS__) < 0) {                  \
+                        errno = ENAMETOOLONG;                                   \
+                        die(pe_.msg);                                           \
+                }                                                               \
+        } while (0)
 
 /* The cgroups the runtimes made for /<cgroup_name>/<id> in every
  * hierarchy (empty once their containers are deleted), and the rootfs. */
 static void cleanup(void)
 {
-        DIR *d = opendir("/sys/fs/cgroup");
-        struct dirent *h;
-        char path[PATH_MAX];
-
-        while (d && (h = readdir(d))) {
-                if (h->d_name[0] == '.')
-                        continue;
-                pathf(path, "/sys/fs/cgroup/%s/%s", h->d_name, cgroup_name);
-                nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-        }
-        if (d)
-                closedir(d);
+        leftover_remove_cgroups(cgroup_name);
         if (disk[0])
-                nftw(disk, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+                leftover_remove_tree(disk);
 }
 
 static double now_ms(void)
@@ -133,20 +109,12 @@ static int run(const char *const argv[])
 
 static void make_rootfs(const char *dir)
 {
-        const char *const dirs[] = { "bin", "proc", "dev", "sys", "etc", "tmp", "run", NULL };
-        char path[PATH_MAX];
+        struct err e = { 0 };
 
-        for (size_t i = 0; dirs[i]; i++) {
-                pathf(path, "%s/%s", dir, dirs[i]);
-                if (mkdir(path, 0755) < 0)
-                        die(path);
+        if (rootfs_make_busybox(dir, &e) < 0) {
+                errno = e.errnum;
+                die(e.msg);
         }
-        pathf(path, "%s/bin/busybox", dir);
-        if (run((const char *const[]){ "cp", "/bin/busybox", path, NULL }) != 0)
-                die("cp /bin/busybox (busybox-static installed?)");
-        pathf(path, "%s/bin/true", dir);
-        if (symlink("busybox", path) < 0)
-                die(path);
 }
 
 static void write_bundle(const char *bundle, const char *rootfs, enum mode m, const char *id)
@@ -266,6 +234,15 @@ int main(int argc, char **argv)
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
             mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0)
                 die("private mount namespace with a tmpfs on /run");
+        {
+                /* the runtimes' stdio below is /dev/null: this namespace's own */
+                struct err e = { 0 };
+
+                if (private_dev_null("/run/oih-bench-dev", &e) < 0) {
+                        errno = e.errnum;
+                        die(e.msg);
+                }
+        }
         mkdir("/run/oih-bench", 0755);
         snprintf(cgroup_name, sizeof(cgroup_name), "oih-bench-%d", (int)getpid());
         snprintf(disk, sizeof(disk), "/var/tmp/oih-bw.XXXXXX");

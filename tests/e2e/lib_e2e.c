@@ -4,6 +4,9 @@
 #include "base/cleanup.h"
 #include "oci/mountinfo.h"
 #include "tests/support/oci_bundle.h"
+#include "tests/support/leftovers.h"
+#include "tests/support/proc.h"
+#include "tests/support/rootfs.h"
 #include "tests/support/runtime_probe.h"
 
 #include <criterion/criterion.h>
@@ -13,16 +16,14 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <poll.h>
+#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 /* glibc 2.36 defines MOUNT_ATTR_* here. */
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -38,7 +39,6 @@ extern char **environ;
 #define NAME_PREFIX "oci-idmap-e2e"
 #define WORK_DIR "/run/" NAME_PREFIX
 #define CGROUP_ROOT "/sys/fs/cgroup"
-#define BUSYBOX "/bin/busybox"
 
 /* How long processes a test started get to exit on their own after the test
  * is done with them: conmon runs `podman container cleanup` after the
@@ -102,21 +102,9 @@ const char *e2e_disk_dir(void)
 
 void e2e_mkdirs(const char *path, mode_t mode)
 {
-        char buf[PATH_MAX];
+        struct err e = { 0 };
 
-        cr_assert_lt(strlen(path), sizeof(buf), "path too long: %s", path);
-        strcpy(buf, path);
-        for (char *p = buf + 1; ; p++) {
-                if (*p != '/' && *p != '\0')
-                        continue;
-                char c = *p;
-                *p = '\0';
-                if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                        cr_assert_fail("mkdir `%s`: %s", buf, strerror(errno));
-                *p = c;
-                if (c == '\0')
-                        break;
-        }
+        cr_assert_eq(mkdir_parents(path, mode, &e), 0, "%s", e.msg);
 }
 
 void e2e_write_file(const char *path, const char *text)
@@ -181,17 +169,9 @@ void e2e_expect_absent(const char *dir, const char *name)
 
 static void copy_file(const char *from, const char *to, mode_t mode)
 {
-        int in = open(from, O_RDONLY | O_CLOEXEC);
-        cr_assert_geq(in, 0, "open `%s`: %s", from, strerror(errno));
-        int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-        cr_assert_geq(out, 0, "create `%s`: %s", to, strerror(errno));
-        char buf[65536];
-        ssize_t n;
-        while ((n = read(in, buf, sizeof(buf))) > 0)
-                cr_assert_eq(write(out, buf, n), n, "write `%s`: %s", to, strerror(errno));
-        cr_assert_eq(n, 0, "read `%s`: %s", from, strerror(errno));
-        close(in);
-        cr_assert_eq(close(out), 0, "close `%s`: %s", to, strerror(errno));
+        struct err e = { 0 };
+
+        cr_assert_eq(copy_new_file(from, to, mode, &e), 0, "%s", e.msg);
 }
 
 /* ---- runtimes ------------------------------------------------------------- */
@@ -248,59 +228,18 @@ const char *e2e_runtime_bin(enum e2e_runtime rt)
 
 /* ---- rm -rf ----------------------------------------------------------------- */
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-        if (remove(path) < 0 && errno != ENOENT)
-                fprintf(stderr, "e2e: remove `%s`: %s\n", path, strerror(errno));
-        return 0;
-}
-
-/* rm -rf that stays on one filesystem: a mount the test left below `dir`
- * belongs to its namespace, not to the disk. */
 static void remove_tree(const char *dir)
 {
-        nftw(dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+        leftover_remove_tree(dir);
 }
 
 /* ---- rootfs --------------------------------------------------------------- */
 
-static const char *const applets[] = {
-        "sh", "ls", "stat", "touch", "cat", "id", "awk", "sort", "uniq", "sleep",
-        "echo", "grep", "mkdir", "rm", "test", "[", "true", "false", "printf",
-        "mount", "umount", "head", "tail", "wc", "cut", "tr", "sed", "ln", "chmod",
-        "chown", "env", "cp", "mv", "readlink", "find", "kill", "ps", "hostname",
-};
-
 void e2e_make_rootfs(const char *dir)
 {
-        static const char *const dirs[] = {
-                "bin", "etc", "proc", "sys", "dev", "run", "var/tmp", "root",
-                "vol", "vol2", "rovol",
-        };
+        struct err e = { 0 };
 
-        e2e_mkdirs(dir, 0755);
-        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-                e2e_mkdirs(e2e_strf("%s/%s", dir, dirs[i]), 0755);
-        e2e_mkdirs(e2e_strf("%s/tmp", dir), 0755);
-        cr_assert_eq(chmod(e2e_strf("%s/tmp", dir), 01777), 0);
-
-        copy_file(BUSYBOX, e2e_strf("%s/bin/busybox", dir), 0755);
-        for (size_t i = 0; i < ARRAY_SIZE(applets); i++) {
-                const char *link = e2e_strf("%s/bin/%s", dir, applets[i]);
-                cr_assert_eq(symlink("busybox", link), 0, "symlink `%s`: %s", link,
-                             strerror(errno));
-        }
-
-        e2e_write_file(e2e_strf("%s/etc/passwd", dir),
-                       "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
-        e2e_write_file(e2e_strf("%s/etc/group", dir), "root:x:0:\nnobody:x:65534:\n");
-        /* A user-namespaced runtime cannot create a file in a directory the
-         * container's root does not own: the files podman bind-mounts over
-         * must exist already. */
-        e2e_write_file(e2e_strf("%s/etc/hosts", dir), "");
-        e2e_write_file(e2e_strf("%s/etc/hostname", dir), "");
-        e2e_write_file(e2e_strf("%s/etc/resolv.conf", dir), "");
-        e2e_write_file(e2e_strf("%s/run/.containerenv", dir), "");
+        cr_assert_eq(rootfs_make_busybox(dir, &e), 0, "%s", e.msg);
 }
 
 const char *e2e_make_disk_rootfs(void)
@@ -341,136 +280,12 @@ void e2e_shift_tree(const char *dir, unsigned base)
 
 /* ---- processes ------------------------------------------------------------ */
 
-static pid_t active[16];
-
-static void active_add(pid_t pid)
-{
-        for (size_t i = 0; i < ARRAY_SIZE(active); i++) {
-                if (active[i] == 0) {
-                        active[i] = pid;
-                        return;
-                }
-        }
-        cr_assert_fail("more than %zu commands running at once",
-                       ARRAY_SIZE(active));
-}
-
-static void active_remove(pid_t pid)
-{
-        for (size_t i = 0; i < ARRAY_SIZE(active); i++)
-                if (active[i] == pid)
-                        active[i] = 0;
-}
-
-static bool is_active(pid_t pid)
-{
-        for (size_t i = 0; i < ARRAY_SIZE(active); i++)
-                if (active[i] == pid)
-                        return true;
-        return false;
-}
-
-static char *join_argv(const char *const argv[])
-{
-        size_t len = 1;
-        for (size_t i = 0; argv[i]; i++)
-                len += strlen(argv[i]) + 3;
-        char *s = keep(malloc(len));
-        s[0] = '\0';
-        for (size_t i = 0; argv[i]; i++) {
-                bool plain = argv[i][0] != '\0' && !strpbrk(argv[i], " \t\n'\"$;&|<>*?()\\");
-                if (i)
-                        strcat(s, " ");
-                strcat(s, plain ? "" : "'");
-                strcat(s, argv[i]);
-                strcat(s, plain ? "" : "'");
-        }
-        return s;
-}
-
 void e2e_start(struct e2e_proc *p, const char *const argv[])
 {
-        int in[2], out[2], err[2];
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        sigset_t none, dfl;
+        struct err e = { 0 };
 
-        p->cmdline = join_argv(argv);
-        cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-        cr_assert_eq(pipe2(err, O_CLOEXEC), 0);
-        /* stdin: an empty pipe, never the host's /dev/null.  crun chowns its
-         * stdio to the container root's host ids (runc skips /dev/null, crun
-         * 1.8.1 does not), which would change the machine's /dev/null. */
-        cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
-        close(in[1]);
-        {
-                struct stat st;
-
-                cr_assert_eq(fstat(in[0], &st), 0);
-                p->stdin_ino = (unsigned long)st.st_ino;
-        }
-
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-        posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-
-        /* A process group of its own, so that a timeout can kill the whole
-         * command; default signal dispositions whatever the runner set. */
-        posix_spawnattr_init(&attr);
-        sigemptyset(&none);
-        sigfillset(&dfl);
-        sigdelset(&dfl, SIGKILL);
-        sigdelset(&dfl, SIGSTOP);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &dfl);
-        posix_spawnattr_setpgroup(&attr, 0);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                POSIX_SPAWN_SETSIGDEF);
-
-        int r = posix_spawnp(&p->pid, argv[0], &fa, &attr, (char *const *)argv, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&attr);
-        close(in[0]);
-        close(out[1]);
-        close(err[1]);
-        if (r != 0) {
-                close(out[0]);
-                close(err[0]);
-                cr_assert_fail("cannot run `%s`: %s: %s (is it installed? .ci/setup-host "
-                               "installs everything the e2e tests need)",
-                               p->cmdline, argv[0], strerror(r));
-        }
-        fcntl(out[0], F_SETFL, O_NONBLOCK);
-        fcntl(err[0], F_SETFL, O_NONBLOCK);
-        p->out_fd = out[0];
-        p->err_fd = err[0];
-        active_add(p->pid);
-}
-
-struct buf {
-        char *s;
-        size_t len, cap;
-};
-
-/* Reads what is there now; false once the writer side is closed. */
-static bool drain(int fd, struct buf *b)
-{
-        for (;;) {
-                if (b->cap - b->len < 4096) {
-                        b->cap = b->cap ? 2 * b->cap : 8192;
-                        b->s = realloc(b->s, b->cap);
-                        cr_assert_not_null(b->s, "out of memory");
-                }
-                ssize_t n = read(fd, b->s + b->len, b->cap - b->len - 1);
-                if (n > 0) {
-                        b->len += n;
-                        continue;
-                }
-                if (n < 0 && errno == EINTR)
-                        continue;
-                return n < 0 && errno == EAGAIN;
-        }
+        cr_assert_eq(proc_start(p, argv, NULL, &e), 0, "%s", e.msg);
+        keep(p->cmdline);
 }
 
 static long now_ms(void)
@@ -483,51 +298,14 @@ static long now_ms(void)
 struct e2e_result *e2e_finish(struct e2e_proc *p, int timeout_s)
 {
         struct e2e_result *r = keep(calloc(1, sizeof(*r)));
-        struct buf out = { 0 }, err = { 0 };
-        bool out_open = true, err_open = true;
-        long deadline = now_ms() + timeout_s * 1000L;
-        int wstatus = 0;
+        struct err e = { 0 };
 
-        r->cmdline = p->cmdline;
-        /* Stop when the command exits, not at EOF: a daemon it leaves (conmon)
-         * may hold the pipes open. */
-        for (;;) {
-                struct pollfd fds[2] = {
-                        { .fd = out_open ? p->out_fd : -1, .events = POLLIN },
-                        { .fd = err_open ? p->err_fd : -1, .events = POLLIN },
-                };
-                poll(fds, 2, 50);
-                if (out_open)
-                        out_open = drain(p->out_fd, &out);
-                if (err_open)
-                        err_open = drain(p->err_fd, &err);
-                pid_t w = waitpid(p->pid, &wstatus, WNOHANG);
-                if (w == p->pid)
-                        break;
-                if (now_ms() > deadline) {
-                        r->timed_out = true;
-                        kill(-p->pid, SIGKILL);
-                        kill(p->pid, SIGKILL);
-                        waitpid(p->pid, &wstatus, 0);
-                        break;
-                }
-        }
-        if (out_open)
-                drain(p->out_fd, &out);
-        if (err_open)
-                drain(p->err_fd, &err);
-        close(p->out_fd);
-        close(p->err_fd);
-        active_remove(p->pid);
-
-        r->out = keep(out.s ? out.s : calloc(1, 1));
-        r->out[out.len] = '\0';
-        r->err = keep(err.s ? err.s : calloc(1, 1));
-        r->err[err.len] = '\0';
-        if (WIFEXITED(wstatus))
-                r->status = WEXITSTATUS(wstatus);
-        else
-                r->status = 128 + WTERMSIG(wstatus);
+        /* the cmdline is in the arena already: proc_finish takes it */
+        p->cmdline = strdup(p->cmdline);
+        cr_assert_eq(proc_finish(p, timeout_s, r, &e), 0, "%s", e.msg);
+        keep(r->cmdline);
+        keep(r->out);
+        keep(r->err);
         return r;
 }
 
@@ -605,123 +383,13 @@ void e2e_wait_for_file(const char *path, struct e2e_proc *writer, int timeout_s)
 
 /* ---- the processes a test leaves -------------------------------------------- */
 
-struct proc_entry {
-        pid_t pid, ppid;
-        char state;
-        char comm[32];
-};
-
-static size_t list_processes(struct proc_entry **out)
-{
-        DIR *d = opendir("/proc");
-        struct dirent *de;
-        struct proc_entry *v = NULL;
-        size_t n = 0, cap = 0;
-
-        cr_assert_not_null(d, "opendir /proc: %s", strerror(errno));
-        while ((de = readdir(d))) {
-                if (!isdigit((unsigned char)de->d_name[0]))
-                        continue;
-                char path[sizeof(de->d_name) + 16], line[512];
-                snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-                FILE *f = fopen(path, "re");
-                if (!f)
-                        continue;
-                char *ok = fgets(line, sizeof(line), f);
-                fclose(f);
-                char *open_paren = ok ? strchr(line, '(') : NULL;
-                char *close_paren = ok ? strrchr(line, ')') : NULL;
-                if (!open_paren || !close_paren)
-                        continue;
-                if (n == cap) {
-                        cap = cap ? 2 * cap : 256;
-                        v = realloc(v, cap * sizeof(*v));
-                        cr_assert_not_null(v, "out of memory");
-                }
-                struct proc_entry *p = &v[n];
-                p->pid = atoi(de->d_name);
-                size_t clen = close_paren - open_paren - 1;
-                if (clen >= sizeof(p->comm))
-                        clen = sizeof(p->comm) - 1;
-                memcpy(p->comm, open_paren + 1, clen);
-                p->comm[clen] = '\0';
-                if (sscanf(close_paren + 1, " %c %d", &p->state, &p->ppid) == 2)
-                        n++;
-        }
-        closedir(d);
-        *out = v;
-        return n;
-}
-
-static bool descends_from(const struct proc_entry *v, size_t n, pid_t pid, pid_t ancestor)
-{
-        for (int depth = 0; depth < 64 && pid > 1; depth++) {
-                pid_t parent = 0;
-                for (size_t i = 0; i < n; i++)
-                        if (v[i].pid == pid)
-                                parent = v[i].ppid;
-                if (parent == ancestor)
-                        return true;
-                pid = parent;
-        }
-        return false;
-}
-
-/* Reaps our zombie children that no e2e_proc waits for: orphans handed to us
- * as subreaper (conmon and the cleanup podman it runs, container inits). */
-static void reap_orphans(void)
-{
-        struct proc_entry *v;
-        size_t n = list_processes(&v);
-
-        for (size_t i = 0; i < n; i++)
-                if (v[i].ppid == getpid() && v[i].state == 'Z' && !is_active(v[i].pid))
-                        waitpid(v[i].pid, NULL, WNOHANG);
-        free(v);
-}
-
-/* Descendants that are alive (not zombies); with `kill_them`, SIGKILLs each. */
-static char *list_descendants(bool kill_them)
-{
-        struct proc_entry *v;
-        size_t n = list_processes(&v);
-        char *list = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&list, &len);
-
-        for (size_t i = 0; i < n; i++) {
-                if (v[i].state == 'Z' || v[i].pid == getpid())
-                        continue;
-                if (!descends_from(v, n, v[i].pid, getpid()))
-                        continue;
-                char path[64], cmd[256] = "";
-                snprintf(path, sizeof(path), "/proc/%d/cmdline", v[i].pid);
-                int fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd >= 0) {
-                        ssize_t r = read(fd, cmd, sizeof(cmd) - 1);
-                        close(fd);
-                        for (ssize_t j = 0; j < r - 1; j++)
-                                if (cmd[j] == '\0')
-                                        cmd[j] = ' ';
-                        cmd[r > 0 ? r : 0] = '\0';
-                }
-                fprintf(f, "  %d %s: %s\n", v[i].pid, v[i].comm, cmd);
-                if (kill_them)
-                        kill(v[i].pid, SIGKILL);
-        }
-        fclose(f);
-        free(v);
-        if (len == 0) {
-                free(list);
-                return NULL;
-        }
-        return keep(list);
-}
-
 char *e2e_living_descendants(void)
 {
-        reap_orphans();
-        return list_descendants(false);
+        char *left;
+
+        proc_reap_orphans();
+        left = proc_living_descendants(false);
+        return left ? keep(left) : NULL;
 }
 
 /* The host's /dev/null as the test found it, held by an fd taken before
@@ -762,13 +430,8 @@ void e2e_expect_no_strays(void)
 
 static void kill_descendants(void)
 {
-        for (int round = 0; round < 100; round++) {
-                reap_orphans();
-                if (!list_descendants(true))
-                        return;
-                usleep(20000);
-        }
-        fprintf(stderr, "e2e: could not kill every process the test started\n");
+        if (!proc_kill_descendants())
+                fprintf(stderr, "e2e: could not kill every process the test started\n");
 }
 
 /* ---- namespace, work area, cleanup --------------------------------------- */
@@ -781,20 +444,12 @@ static void must_mount(const char *src, const char *target, const char *fstype,
                                strerror(errno));
 }
 
-/* A /dev/null of this namespace's own.  conmon hands a container that is
- * not interactive /dev/null as its stdin, and crun 1.8.1 chowns its stdio
- * to the container root's host ids: with the host's node that changes the
- * machine's /dev/null.  The same device on a node of our own takes it. */
-static void private_dev_null(void)
+/* A /dev/null of this namespace's own (tests/support/leftovers.h says why). */
+static void private_dev_null_or_fail(void)
 {
-        const char *dir = "/run/oci-idmap-e2e-dev", *node = "/run/oci-idmap-e2e-dev/null";
+        struct err e = { 0 };
 
-        e2e_mkdirs(dir, 0755);
-        must_mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k");
-        cr_assert_eq(mknod(node, S_IFCHR | 0666, makedev(1, 3)), 0, "mknod `%s`: %s", node,
-                     strerror(errno));
-        cr_assert_eq(chmod(node, 0666), 0);
-        must_mount(node, "/dev/null", NULL, MS_BIND, NULL);
+        cr_assert_eq(private_dev_null("/run/oci-idmap-e2e-dev", &e), 0, "%s", e.msg);
 }
 
 void e2e_enter_private_ns(void)
@@ -809,7 +464,7 @@ void e2e_enter_private_ns(void)
         must_mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
         must_mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
         e2e_mkdirs(WORK_DIR, 0755);
-        private_dev_null();
+        private_dev_null_or_fail();
 }
 
 static bool pid_alive(pid_t pid)
@@ -828,30 +483,6 @@ static pid_t owner_of(const char *name, char sep)
         if (end == name + plen + 1 || (*end != '\0' && *end != '.') || pid <= 0)
                 return 0;
         return (pid_t)pid;
-}
-
-/* Kills what still runs in a cgroup (only a test that died leaves anything),
- * then removes it; called deepest first. */
-static int empty_and_remove_cgroup(const char *path, const struct stat *st, int type,
-                                   struct FTW *ftw)
-{
-        char procs[PATH_MAX];
-
-        if (type != FTW_DP || snprintf(procs, sizeof(procs), "%s/cgroup.procs", path) < 0)
-                return 0;
-        /* A cgroup whose last task just exited can stay busy for a moment. */
-        for (int i = 0; i < 50; i++) {
-                FILE *f = fopen(procs, "re");
-                int pid;
-                while (f && fscanf(f, "%d", &pid) == 1)
-                        kill(pid, SIGKILL);
-                if (f)
-                        fclose(f);
-                if (rmdir(path) == 0 || errno != EBUSY)
-                        break;
-                usleep(20000);
-        }
-        return 0;
 }
 
 /* Removes each cgroup named for a test in every hierarchy: the one of
@@ -877,7 +508,7 @@ static void remove_test_cgroups(pid_t only)
                         if (!owner || (only ? owner != only : pid_alive(owner)))
                                 continue;
                         snprintf(path, sizeof(path), "%s/%s", hier, de->d_name);
-                        nftw(path, empty_and_remove_cgroup, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+                        leftover_remove_cgroup(path);
                 }
                 closedir(d);
         }
@@ -913,10 +544,12 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 
 void e2e_setup(void)
 {
+        struct err e = { 0 };
+
         cr_assert_eq(geteuid(), 0, "the e2e tests run real containers and need root");
         /* Orphans (conmon, container inits whose runtime exited) come to us,
          * not to pid 1: we can see, reap and kill everything we started. */
-        cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+        cr_assert_eq(proc_become_subreaper(&e), 0, "%s", e.msg);
         if (host_dev_null < 0)
                 host_dev_null = open("/dev/null", O_PATH | O_CLOEXEC);
         cr_assert_eq(fstat(host_dev_null, &dev_null_at_setup), 0);

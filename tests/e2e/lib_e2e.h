@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "tests/support/proc.h"
+
 /* The runtimes a test can run under.  Debian's come from PATH (their
  * packages, .ci/setup-host).  The current ones are the files runc-1.3.6 and
  * crun-1.27.1 in the directory OIH_RUNTIMES_DIR names (.ci/run sets it to
@@ -133,20 +135,10 @@ void e2e_shift_tree(const char *dir, unsigned base);
 
 /* ---- running commands -------------------------------------------------- */
 
-struct e2e_result {
-        int status;             /* exit code; 128 + signal when killed */
-        bool timed_out;
-        char *out;              /* stdout, NUL-terminated */
-        char *err;              /* stderr */
-        char *cmdline;          /* for messages */
-};
-
-struct e2e_proc {
-        pid_t pid;
-        int out_fd, err_fd;
-        char *cmdline;
-        unsigned long stdin_ino;        /* the empty pipe given as its stdin */
-};
+/* A command started (e2e_start) and its result (e2e_finish): struct proc
+ * and struct proc_result of tests/support/proc.h, by their e2e names. */
+#define e2e_proc proc
+#define e2e_result proc_result
 
 /* Default seconds before a command is killed. */
 #define E2E_TIMEOUT 120

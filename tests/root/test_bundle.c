@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hook/bundle.h"
+#include "tests/support/proc.h"
 
 /* ---- the command line ---------------------------------------------------------- */
 
@@ -125,14 +126,11 @@ static void setup(void)
         cr_assert(mkdtemp(dir));
 }
 
+/* Kills the process group `pid` leads and reaps its leader. */
 static void stop(pid_t *pid)
 {
-        if (*pid > 0) {
-                kill(-*pid, SIGKILL);
-                kill(*pid, SIGKILL);
-                waitpid(*pid, NULL, 0);
-                *pid = -1;
-        }
+        proc_kill_group(*pid);
+        *pid = -1;
 }
 
 static void teardown(void)

@@ -13,27 +13,33 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "tests/support/proc.h"
+
 static char out[16384];
 
-/* Runs `cmd` with sh, its stdout in `out`; returns its exit code. */
+/* Runs `cmd` with sh (tests/support/proc: its own process group, killed
+ * after 60 s), its stdout in `out`; returns its exit code. */
 static int run(const char *fmt, ...)
 {
         char cmd[4096];
+        const char *const argv[] = { "sh", "-c", cmd, NULL };
+        struct proc p;
+        struct proc_result r;
+        struct err e = { 0 };
         va_list ap;
-        size_t n;
-        FILE *p;
         int status;
 
         va_start(ap, fmt);
         vsnprintf(cmd, sizeof(cmd), fmt, ap);
         va_end(ap);
-        p = popen(cmd, "r");
-        cr_assert(p, "popen %s", cmd);
-        n = fread(out, 1, sizeof(out) - 1, p);
-        out[n] = '\0';
-        status = pclose(p);
-        cr_assert(WIFEXITED(status), "%s: did not exit", cmd);
-        return WEXITSTATUS(status);
+        cr_assert_eq(proc_start(&p, argv, NULL, &e), 0, "%s", e.msg);
+        cr_assert_eq(proc_finish(&p, 60, &r, &e), 0, "%s", e.msg);
+        snprintf(out, sizeof(out), "%s", r.out);
+        cr_assert_not(r.timed_out, "%s: did not finish in 60 s; stderr: %s", cmd, r.err);
+        cr_assert_lt(r.status, 128, "%s: did not exit; stderr: %s", cmd, r.err);
+        status = r.status;
+        proc_result_free(&r);
+        return status;
 }
 
 /* The line that starts with `prefix` (e.g. "yes kernel:"), or fails. */

@@ -14,30 +14,31 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/support/oci_bundle.h"
+#include "tests/support/proc.h"
+#include "tests/support/standin.h"
+
 static char dir[64];
-static pid_t target = -1;
+static struct standin target = { .pid = -1 };
 
 static void setup(void)
 {
+        /* The container: a process, here no more (the hook stops before it
+         * would look at its mounts). */
+        struct standin_spec spec = { .rootfs = "/", .same_namespace = true };
+        struct err e = { 0 };
+
         strcpy(dir, "/tmp/oci-idmap-hook-rootless-XXXXXX");
         cr_assert(mkdtemp(dir));
         cr_assert_eq(chmod(dir, 0755), 0);
-        target = fork();
-        cr_assert_geq(target, 0);
-        if (target == 0) {
-                pause();
-                _exit(0);
-        }
+        cr_assert_eq(standin_start(&target, &spec, &e), 0, "%s", e.msg);
 }
 
 static void teardown(void)
 {
         char cmd[128];
 
-        if (target > 0) {
-                kill(target, SIGKILL);
-                waitpid(target, NULL, 0);
-        }
+        standin_stop(&target);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         if (system(cmd) != 0)
                 fprintf(stderr, "could not remove %s\n", dir);
@@ -65,40 +66,27 @@ static void write_config(const char *mount_options, const char *annotations)
 }
 
 /* Runs the hook in a new user namespace where it is "root" without
- * CAP_SYS_ADMIN over the initial namespace; returns its exit code and
- * what it printed on stderr. */
+ * CAP_SYS_ADMIN over the initial namespace (`unshare --user`); returns its
+ * exit code and what it printed on stderr. */
 static int run_unprivileged(char *err, size_t cap)
 {
-        int p[2], status;
-        pid_t pid;
-        ssize_t n;
+        const char *const argv[] = { "unshare", "--user", HOOK_BIN, "createRuntime", NULL };
+        char *state;
+        struct proc p;
+        struct proc_result r;
+        struct err e = { 0 };
+        int status;
 
-        cr_assert_eq(pipe(p), 0);
-        pid = fork();
-        cr_assert_geq(pid, 0);
-        if (pid == 0) {
-                char state[512];
-                int in[2];
-
-                dup2(p[1], 2);
-                if (unshare(CLONE_NEWUSER) < 0)
-                        _exit(100);
-                snprintf(state, sizeof(state), "{\"ociVersion\":\"1.0.2\",\"id\":\"rl\",\"status\":\"creating\","
-                         "\"pid\":%d,\"bundle\":\"%s\"}", (int)target, dir);
-                if (pipe(in) < 0 || write(in[1], state, strlen(state)) < 0)
-                        _exit(101);
-                close(in[1]);
-                dup2(in[0], 0);
-                execl(HOOK_BIN, "oci-idmap-hook", "createRuntime", (char *)NULL);
-                _exit(102);
-        }
-        close(p[1]);
-        n = read(p[0], err, cap - 1);
-        err[n > 0 ? n : 0] = '\0';
-        close(p[0]);
-        cr_assert_eq(waitpid(pid, &status, 0), pid);
-        cr_assert(WIFEXITED(status));
-        return WEXITSTATUS(status);
+        state = bundle_state_text(&(struct bundle_state){ .id = "rl", .pid = target.pid, .bundle = dir }, &e);
+        cr_assert_not_null(state, "%s", e.msg);
+        cr_assert_eq(proc_start(&p, argv, state, &e), 0, "%s", e.msg);
+        free(state);
+        cr_assert_eq(proc_finish(&p, 20, &r, &e), 0, "%s", e.msg);
+        cr_assert_not(r.timed_out, "%s did not finish", r.cmdline);
+        snprintf(err, cap, "%s", r.err);
+        status = r.status;
+        proc_result_free(&r);
+        return status;
 }
 
 Test(rootless, container_that_asked_nothing_still_starts)

@@ -5,8 +5,8 @@
  * pin down the mixes no runtime measured here makes, which must come out
  * RUNTIME_UNKNOWN.
  *
- * Every test runs in a private mount namespace of its own; the stand-in is
- * killed and reaped in .fini.
+ * The stand-in is tests/support/standin.h's; every test runs in a private
+ * mount namespace of its own; the stand-in is killed and reaped in .fini.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -23,11 +23,12 @@
 
 #include "hook/mounts.h"
 #include "hook/runtime.h"
+#include "tests/support/standin.h"
 
 static char work[64];           /* on disk, removed in .fini */
 static char rootfs[128];
 static char etc[160];           /* a directory below it, on the same mount */
-static pid_t init = -1;
+static struct standin init = { .pid = -1 };
 
 static void setup(void)
 {
@@ -39,20 +40,13 @@ static void setup(void)
         snprintf(etc, sizeof(etc), "%s/etc", rootfs);
         cr_assert_eq(mkdir(rootfs, 0755), 0);
         cr_assert_eq(mkdir(etc, 0755), 0);
-        /* As both runtimes do before the hooks. */
-        cr_assert_eq(mount(rootfs, rootfs, NULL, MS_BIND, NULL), 0, "bind: %s", strerror(errno));
 }
 
 static void teardown(void)
 {
         char cmd[128];
 
-        if (init > 0) {
-                kill(init, SIGKILL);
-                waitpid(init, NULL, 0);
-                init = -1;
-        }
-        umount2(rootfs, MNT_DETACH);
+        standin_stop(&init);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
         if (work[0] && system(cmd) != 0)
                 fprintf(stderr, "could not remove %s\n", work);
@@ -69,46 +63,25 @@ enum holds {
         HOLDS_SUBDIR,           /* a directory below root.path, same mount */
 };
 
-static void hold(enum holds h)
-{
-        switch (h) {
-        case HOLDS_NOTHING:
-                return;
-        case HOLDS_TWO_DIR_HANDLES:
-                open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                /* fall through */
-        case HOLDS_RUNC_DIR_HANDLE:
-                open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                return;
-        case HOLDS_CRUN_HANDLES:
-                (void)!dup(open(rootfs, O_PATH | O_CLOEXEC));
-                return;
-        case HOLDS_SUBDIR:
-                open(etc, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                return;
-        }
-}
-
-/* Starts the stand-in; returns an O_PATH fd on its /proc dir once it holds
- * its fds. */
+/* Starts the stand-in, the rootfs bound onto itself in its mount namespace
+ * as both runtimes do before the hooks; returns an O_PATH fd on its /proc
+ * dir once it holds its fds. */
 static int start_init(enum holds h)
 {
-        int ready[2];
-        char c, path[64];
+        static const enum standin_holds as[] = {
+                [HOLDS_NOTHING] = STANDIN_HOLDS_NOTHING,
+                [HOLDS_RUNC_DIR_HANDLE] = STANDIN_HOLDS_RUNC_DIR_HANDLE,
+                [HOLDS_TWO_DIR_HANDLES] = STANDIN_HOLDS_TWO_DIR_HANDLES,
+                [HOLDS_CRUN_HANDLES] = STANDIN_HOLDS_CRUN_HANDLES,
+                [HOLDS_SUBDIR] = STANDIN_HOLDS_RUNC_DIR_HANDLE,
+        };
+        struct standin_spec spec = { .rootfs = rootfs, .holds = as[h],
+                                     .hold_path = h == HOLDS_SUBDIR ? etc : NULL };
+        struct err e = { 0 };
+        char path[64];
 
-        cr_assert_eq(pipe2(ready, O_CLOEXEC), 0);
-        init = fork();
-        cr_assert_geq(init, 0);
-        if (init == 0) {
-                hold(h);
-                (void)!write(ready[1], "x", 1);
-                for (;;)
-                        pause();
-        }
-        close(ready[1]);
-        cr_assert_eq(read(ready[0], &c, 1), 1, "the stand-in init died");
-        close(ready[0]);
-        snprintf(path, sizeof(path), "/proc/%d", (int)init);
+        cr_assert_eq(standin_start(&init, &spec, &e), 0, "%s", e.msg);
+        snprintf(path, sizeof(path), "/proc/%d", (int)init.pid);
         int dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         cr_assert_geq(dir, 0, "open %s: %s", path, strerror(errno));
         return dir;
@@ -122,7 +95,7 @@ static enum runtime_kind detect_in(enum holds h, enum form f, const char *root_p
         struct oci_state s = {
                 .status = f == RUNC_FORM ? "creating" : f == CRUN_FORM ? "created" : "running",
                 .root = f == CRUN_FORM ? rootfs : NULL,
-                .pid = init,
+                .pid = init.pid,
         };
         struct mountinfo mi = { 0 };
         struct err e = { 0 };
@@ -202,15 +175,13 @@ Test(runtime_detect, root_path_that_is_no_mount_is_unknown)
 Test(runtime_detect, init_gone_is_an_error_naming_its_fd_table)
 {
         int dir = start_init(HOLDS_NOTHING);
-        struct oci_state s = { .status = "creating", .pid = init };
+        struct oci_state s = { .status = "creating", .pid = init.pid };
         struct mountinfo mi = { 0 };
         struct err e = { 0 };
         enum runtime_kind k = RUNTIME_RUNC_BY_PATH;
 
         cr_assert_eq(mountinfo_read_at(dir, "mountinfo", "mountinfo", &mi, &e), 0, "%s", e.msg);
-        kill(init, SIGKILL);
-        waitpid(init, NULL, 0);
-        init = -1;
+        standin_stop(&init);
         cr_assert_lt(runtime_detect(dir, &s, &mi, rootfs, &k, &e), 0);
         cr_assert(strstr(e.msg, "fdinfo"), "%s", e.msg);
         expect_kind(k, RUNTIME_UNKNOWN);

@@ -40,6 +40,7 @@
 #include "base/cleanup.h"
 #include "oci/idmap.h"
 #include "seccomp/filter.h"
+#include "tests/support/proc.h"
 
 /* ---- building mappings ------------------------------------------------- */
 
@@ -232,56 +233,6 @@ static int count_open_fds(void)
         return n - 1;   /* the directory's own fd */
 }
 
-/* The state and parent of the process /proc/<name>, from its stat line;
- * false when `name` is not a process or it is gone.  The comm before them
- * may hold spaces and parentheses: they follow the last ')'. */
-static bool proc_state_and_parent(const char *name, char *state, int *ppid)
-{
-        char path[300], buf[512], *close_paren;
-        ssize_t r;
-        int fd;
-
-        if (name[0] < '0' || name[0] > '9')
-                return false;
-        snprintf(path, sizeof(path), "/proc/%s/stat", name);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return false;
-        r = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (r <= 0)
-                return false;
-        buf[r] = '\0';
-        close_paren = strrchr(buf, ')');
-        return close_paren && sscanf(close_paren + 1, " %c %d", state, ppid) == 2;
-}
-
-/* Processes (zombies included: they keep /proc/<pid>) whose parent is
- * `parent`, listed as "pid state comm" in `list`. */
-static int children_of(pid_t parent, char *list, size_t len)
-{
-        DIR *d = opendir("/proc");
-        struct dirent *de;
-        int n = 0;
-
-        cr_assert(d);
-        if (len)
-                list[0] = '\0';
-        while ((de = readdir(d))) {
-                char state;
-                int ppid;
-
-                if (!proc_state_and_parent(de->d_name, &state, &ppid) || ppid != parent)
-                        continue;
-                n++;
-                if (len && strlen(list) + 64 < len)
-                        snprintf(list + strlen(list), len - strlen(list), " %s(%c)",
-                                 de->d_name, state);
-        }
-        closedir(d);
-        return n;
-}
-
 /* Children of any thread of this process, as the kernel lists them. */
 static size_t task_children_text(char *buf, size_t len)
 {
@@ -315,7 +266,7 @@ static void assert_no_children(const char *when)
 {
         char list[1024], tasks[1024];
 
-        cr_assert_eq(children_of(getpid(), list, sizeof(list)), 0,
+        cr_assert_eq(proc_children(getpid(), list, sizeof(list)), 0,
                      "%s: processes left whose parent is this one:%s", when, list);
         cr_assert_eq(task_children_text(tasks, sizeof(tasks)), 0,
                      "%s: /proc/self/task/*/children lists `%s`", when, tasks);
@@ -419,7 +370,7 @@ static void refuse_here(const struct id_mapping *m, struct refusal *out)
         if (out->r >= 0)
                 close(out->r);
         out->leaked_fds = count_open_fds() - before;
-        out->children = children_of(getpid(), NULL, 0);
+        out->children = proc_children(getpid(), NULL, 0);
         memcpy(out->msg, e.msg, sizeof(out->msg));
 }
 
@@ -556,29 +507,6 @@ static void sleep_us(long us)
                 ;
 }
 
-static void kill_all_children(void)
-{
-        siginfo_t si;
-
-        /* A stray may be a stopped tracee: SIGKILL ends it all the same. */
-        for (int i = 0; i < 3; i++) {
-                DIR *d = opendir("/proc");
-                struct dirent *de;
-
-                while (d && (de = readdir(d))) {
-                        char state;
-                        int ppid;
-
-                        if (proc_state_and_parent(de->d_name, &state, &ppid) && ppid == getpid())
-                                kill(atoi(de->d_name), SIGKILL);
-                }
-                if (d)
-                        closedir(d);
-                while (waitid(P_ALL, 0, &si, WEXITED | __WALL) == 0)
-                        ;
-        }
-}
-
 /* Reaps every child that dies on its own within `ms`; returns how many, or
  * -1 when some child is still there. */
 static int reap_children_within(int ms)
@@ -626,8 +554,8 @@ Test(userns, creator_killed_at_random_moments_leaves_no_child, .timeout = 600)
                  * (pdeath signal, EXITKILL, or its getppid() check). */
                 n = reap_children_within(2000);
                 if (n < 0) {
-                        children_of(getpid(), list, sizeof(list));
-                        kill_all_children();
+                        proc_children(getpid(), list, sizeof(list));
+                        proc_kill_children();
                         cr_assert_fail("round %d (seed %u): a child of the killed creator "
                                        "stayed alive:%s", i, seed, list);
                 }
@@ -831,7 +759,7 @@ static int fallback_process(int err_fd)
                         return 23;
                 close(fd);
         }
-        if (children_of(getpid(), NULL, 0) != 0)
+        if (proc_children(getpid(), NULL, 0) != 0)
                 return 24;
         return 0;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "leftovers.h"
 
 #define OPTIONS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
@@ -231,27 +232,6 @@ static int put_config(FILE *f, const struct bundle_config *c, struct err *e)
         return 0;
 }
 
-static int write_all(const char *path, const char *text, size_t len, struct err *e)
-{
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        size_t done = 0;
-
-        if (fd < 0)
-                return err_sys(e, errno, "open `%s`", path);
-        while (done < len) {
-                ssize_t n = write(fd, text + done, len - done);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return err_sys(e, errno, "write `%s`", path);
-                done += (size_t)n;
-        }
-        if (close(TAKE_FD(fd)) < 0)
-                return err_sys(e, errno, "close `%s`", path);
-        return 0;
-}
-
 int bundle_write_config(const char *path, const struct bundle_config *c, struct err *e)
 {
         _cleanup_free_ char *text = NULL;
@@ -272,5 +252,46 @@ int bundle_write_config(const char *path, const struct bundle_config *c, struct 
                 return err_sys(e, ENOMEM, "%s: build the text", path);
         if (r < 0)
                 return err_prefix(e, "%s", path);
-        return write_all(path, text, len, e);
+        return write_text_file(path, text, 0644, e);
+}
+
+static int put_state(FILE *f, const struct bundle_state *s, struct err *e)
+{
+        fputs("{\"ociVersion\":\"1.0.2\",\"id\":", f);
+        json_write_string(f, s->id);
+        fprintf(f, ",\"pid\":%d,\"bundle\":", s->pid);
+        json_write_string(f, s->bundle);
+        if (s->root) {
+                fputs(",\"root\":", f);
+                json_write_string(f, s->root);
+        }
+        fprintf(f, ",\"status\":\"%s\"", s->root ? "created" : "creating");
+        if (s->annotations) {
+                fputc(',', f);
+                if (put_annotations(f, s->annotations, e) < 0)
+                        return -e->errnum;
+        }
+        fputc('}', f);
+        return 0;
+}
+
+char *bundle_state_text(const struct bundle_state *s, struct err *e)
+{
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        int r;
+
+        if (!f) {
+                err_sys(e, errno, "open_memstream");
+                return NULL;
+        }
+        r = put_state(f, s, e);
+        if (fclose(f) != 0 && r >= 0)
+                r = err_set(e, ENOMEM, "state of %s: out of memory", s->id);
+        if (r < 0) {
+                free(text);
+                return NULL;
+        }
+        return text;
 }

@@ -1,5 +1,5 @@
-/* A runc/crun bundle's config.json, shaped as podman 4.3.1 writes it, for
- * the e2e tests and the bench alike.
+/* A runc/crun bundle's config.json, shaped as podman 4.3.1 writes it, and the
+ * state the runtime gives its hooks, for the tests and the bench alike.
  *
  * Plain C, no Criterion: a caller that is a test asserts on the return value
  * and puts e->msg in its message; the bench dies with it.  Fallible functions
@@ -62,3 +62,18 @@ struct bundle_config {
  * command, a mount mapping not of the form above, or an annotation without
  * a value. */
 int bundle_write_config(const char *path, const struct bundle_config *c, struct err *e);
+
+/* The state a runtime gives its hooks on stdin. */
+struct bundle_state {
+        const char *id;
+        int pid;                        /* the container's init */
+        const char *bundle;
+        /* crun's form when set: "status":"created" and "root" (runc 1.x
+         * writes "creating" and no "root"); hook/runtime.c tells them apart. */
+        const char *root;
+        const char *const *annotations; /* "key", "value", ..., NULL; NULL for none */
+};
+
+/* The state document, malloc'd; NULL with e set for an annotation without a
+ * value or when out of memory. */
+char *bundle_state_text(const struct bundle_state *s, struct err *e);
