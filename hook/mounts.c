@@ -127,6 +127,23 @@ static void follow_copies(struct applier *a, const struct mountinfo_entry *top, 
         }
 }
 
+/* Once the copy whose top `top` holds is in place of the step's mount: the
+ * table is read again and each mount of the old tree followed to its copy. */
+static int follow_into(struct applier *a, const struct plan_step *s, int top, const char *point,
+                       struct err *e)
+{
+        bool is_root;
+        int copy = mount_id_of(top, &is_root), r;
+
+        if (copy < 0)
+                return err_sys(e, -copy, "statx the copy of `%s`", point);
+        r = reread(a, e);
+        if (r < 0)
+                return r;
+        follow_copies(a, s->mount, copy);
+        return 0;
+}
+
 static int set_attrs(int fd, unsigned attrs, unsigned flags)
 {
         /* The atime mode is one field: setting one clears the others. */
@@ -250,8 +267,7 @@ static int do_idmap(struct applier *a, const struct plan_step *s, struct err *e)
                                    .userns_fd = (__u64)a->userns_fds[s->mapping_index] };
         _cleanup_close_ int fd = reach(a, s, e), tree = -EBADF;
         _cleanup_free_ char *point = NULL;
-        bool is_root;
-        int parent, copy, r;
+        int parent, r;
 
         if (fd < 0)
                 return fd;
@@ -266,16 +282,7 @@ static int do_idmap(struct applier *a, const struct plan_step *s, struct err *e)
                 return errno == EINVAL ? idmap_refused(s, a->userns_fds[s->mapping_index], e)
                                        : err_sys(e, errno, "idmap `%s` (%s)", point, s->why);
         r = put_in_place(a, s, fd, tree, point, parent, e);
-        if (r < 0)
-                return r;
-        copy = mount_id_of(tree, &is_root);
-        if (copy < 0)
-                return err_sys(e, -copy, "statx the copy of `%s`", point);
-        r = reread(a, e);
-        if (r < 0)
-                return r;
-        follow_copies(a, s->mount, copy);
-        return 0;
+        return r < 0 ? r : follow_into(a, s, tree, point, e);
 }
 
 /* ---- an overlay, made anew on idmapped layers (overlay_build.c) --------------- */
@@ -392,8 +399,7 @@ static int do_overlay(struct applier *a, const struct plan_step *s, struct err *
         _cleanup_close_ int fd = reach(a, s, e);
         _cleanup_free_ char *point = NULL;
         struct sub_fds subs = { 0 };
-        bool is_root;
-        int parent, copy, r;
+        int parent, r;
 
         if (fd < 0)
                 return fd;
@@ -406,16 +412,7 @@ static int do_overlay(struct applier *a, const struct plan_step *s, struct err *
         if (r >= 0)
                 r = move_submounts(a, s, overlay, &subs, e);
         sub_fds_close(&subs);
-        if (r < 0)
-                return r;
-        copy = mount_id_of(overlay, &is_root);
-        if (copy < 0)
-                return err_sys(e, -copy, "statx the new overlay at `%s`", point);
-        r = reread(a, e);
-        if (r < 0)
-                return r;
-        follow_copies(a, s->mount, copy);
-        return 0;
+        return r < 0 ? r : follow_into(a, s, overlay, point, e);
 }
 
 static int do_set_attrs(struct applier *a, const struct plan_step *s, struct err *e)
