@@ -24,16 +24,6 @@
 
 #include "../base/cleanup.h"
 
-struct allowed {
-        int nr;                         /* SCMP_SYS(name) */
-        const char *name;
-        unsigned n_cmp;                 /* 0 or 1: at most one argument check */
-        struct scmp_arg_cmp cmp;
-};
-
-#define ARG_EQ(i, v) { .arg = (i), .op = SCMP_CMP_EQ, .datum_a = (v) }
-#define ALLOW(call) { SCMP_SYS(call), #call, 0, { 0 } }
-#define ALLOW_IF(call, cmp) { SCMP_SYS(call), #call, 1, cmp }
 
 /* Everything the child does once its filter is on (hook/userns_child.c),
  * and nothing more.  Left out on purpose:
@@ -45,7 +35,7 @@ struct allowed {
  *     sleeps in a system call, it stops on a signal.
  *   - exit: the child never returns into glibc's clone trampoline (which
  *     would call exit); it leaves with exit_group or dies of SIGKILL. */
-static const struct allowed allowlist[] = {
+static const struct seccomp_allowed allowlist[] = {
         /* Become the tracee of the parent, nothing else (no ATTACH/SEIZE of
          * other processes, no PEEK/POKE). */
         ALLOW_IF(ptrace, ARG_EQ(0, PTRACE_TRACEME)),
@@ -60,14 +50,14 @@ static const struct allowed allowlist[] = {
         ALLOW(exit_group),
 };
 
-int userns_child_filter_ctx(scmp_filter_ctx *out, struct err *e)
+int seccomp_allowlist_ctx(const struct seccomp_allowed *list, size_t n, scmp_filter_ctx *out,
+                          struct err *e)
 {
-        scmp_filter_ctx ctx;
+        /* Anything off the list kills the whole process with SIGSYS: no
+         * errno comes back for code to work around. */
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
         int r;
 
-        /* Anything off the list kills the whole child with SIGSYS: it has no
-         * use for an errno, and a dead child is what the parent notices. */
-        ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
         if (!ctx)
                 return err_set(e, ENOMEM, "seccomp_init: out of memory");
         /* A call through another ABI (i386's int 0x80 on x86-64) carries
@@ -79,18 +69,21 @@ int userns_child_filter_ctx(scmp_filter_ctx *out, struct err *e)
                 seccomp_release(ctx);
                 return err_sys(e, -r, "seccomp_attr_set(ACT_BADARCH)");
         }
-        for (size_t i = 0; i < ARRAY_SIZE(allowlist); i++) {
-                const struct allowed *a = &allowlist[i];
-
-                r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, a->nr, a->n_cmp,
-                                           a->n_cmp ? &a->cmp : NULL);
+        for (size_t i = 0; i < n; i++) {
+                r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, list[i].nr, list[i].n_cmp,
+                                           list[i].n_cmp ? list[i].cmp : NULL);
                 if (r < 0) {
                         seccomp_release(ctx);
-                        return err_sys(e, -r, "seccomp_rule_add(%s)", a->name);
+                        return err_sys(e, -r, "seccomp_rule_add(%s)", list[i].name);
                 }
         }
         *out = ctx;
         return 0;
+}
+
+int userns_child_filter_ctx(scmp_filter_ctx *out, struct err *e)
+{
+        return seccomp_allowlist_ctx(allowlist, ARRAY_SIZE(allowlist), out, e);
 }
 
 /* A load of the instruction pointer, put in front of libseccomp's program.

@@ -24,6 +24,26 @@
 
 #include "../base/err.h"
 
+/* One entry of an allowlist: the call, and 0 to 2 argument checks that
+ * must all hold.  Both lists (filter.c, hook_filter.c) are written so. */
+struct seccomp_allowed {
+        int nr;                         /* SCMP_SYS(name) */
+        const char *name;
+        unsigned n_cmp;
+        struct scmp_arg_cmp cmp[2];
+};
+
+#define ARG_EQ(i, v) { .arg = (i), .op = SCMP_CMP_EQ, .datum_a = (v) }
+#define ARG_BITS_CLEAR(i, m) { .arg = (i), .op = SCMP_CMP_MASKED_EQ, .datum_a = (m), .datum_b = 0 }
+#define ALLOW(call) { SCMP_SYS(call), #call, 0, { { 0 } } }
+#define ALLOW_IF(call, c) { SCMP_SYS(call), #call, 1, { c } }
+#define ALLOW_IF2(call, c1, c2) { SCMP_SYS(call), #call, 2, { c1, c2 } }
+
+/* A libseccomp context that kills the process on any call (or ABI) off
+ * `list`. */
+int seccomp_allowlist_ctx(const struct seccomp_allowed *list, size_t n, scmp_filter_ctx *out,
+                          struct err *e);
+
 /* The child's program, as built with the project (seccomp/embedded.c);
  * never NULL, `e` untouched.  Valid for the life of the process. */
 const struct sock_fprog *userns_child_filter(struct err *e);

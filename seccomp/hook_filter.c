@@ -54,18 +54,6 @@
  * thread. */
 #define USERNS_CLONE_FLAGS (CLONE_VM | CLONE_FILES | CLONE_NEWUSER | CLONE_PIDFD)
 
-struct allowed {
-        int nr;                         /* SCMP_SYS(name) */
-        const char *name;
-        unsigned n_cmp;                 /* 0 to 2 argument checks, all must hold */
-        struct scmp_arg_cmp cmp[2];
-};
-
-#define ARG_EQ(i, v) { .arg = (i), .op = SCMP_CMP_EQ, .datum_a = (v) }
-#define ARG_BITS_CLEAR(i, m) { .arg = (i), .op = SCMP_CMP_MASKED_EQ, .datum_a = (m), .datum_b = 0 }
-#define ALLOW(call) { SCMP_SYS(call), #call, 0, { { 0 } } }
-#define ALLOW_IF(call, c) { SCMP_SYS(call), #call, 1, { c } }
-#define ALLOW_IF2(call, c1, c2) { SCMP_SYS(call), #call, 2, { c1, c2 } }
 
 /* Left out on purpose:
  *   - rt_sigreturn: the hook installs no signal handler, so no frame is ever
@@ -80,7 +68,7 @@ struct allowed {
  *     once, building this filter, and keeps their answers.
  *   - mount(2), pivot_root, chroot, unshare, execve, kill, open_by_handle_at,
  *     any socket but AF_UNIX: the plan needs none of them. */
-static const struct allowed allowlist[] = {
+static const struct seccomp_allowed allowlist[] = {
         /* Files: the container's uid_map, gid_map, ns/user and mountinfo
          * through its /proc dir; mount points by openat2 with RESOLVE_*;
          * /proc/self; /dev/null's clone; the maps of the child. */
@@ -175,30 +163,7 @@ static const struct allowed allowlist[] = {
 
 int hook_filter_ctx(scmp_filter_ctx *out, struct err *e)
 {
-        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-        int r;
-
-        if (!ctx)
-                return err_set(e, ENOMEM, "seccomp_init: out of memory");
-        /* A call through another ABI (i386's int 0x80 on x86-64) carries
-         * another arch and would be matched against the wrong numbers. */
-        r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-        if (r < 0) {
-                seccomp_release(ctx);
-                return err_sys(e, -r, "seccomp_attr_set(ACT_BADARCH)");
-        }
-        for (size_t i = 0; i < ARRAY_SIZE(allowlist); i++) {
-                const struct allowed *a = &allowlist[i];
-
-                r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, a->nr, a->n_cmp,
-                                           a->n_cmp ? a->cmp : NULL);
-                if (r < 0) {
-                        seccomp_release(ctx);
-                        return err_sys(e, -r, "seccomp_rule_add(%s)", a->name);
-                }
-        }
-        *out = ctx;
-        return 0;
+        return seccomp_allowlist_ctx(allowlist, ARRAY_SIZE(allowlist), out, e);
 }
 
 #ifdef OCI_IDMAP_TESTING
