@@ -715,7 +715,7 @@ static const char *link_to_wrapper(const char *dir, const char *name)
         return path;
 }
 
-E2E_TEST(wrapper_runtime, env_name_config_file_and_default_choose_the_runtime_in_that_order)
+E2E_TEST(wrapper_runtime, env_name_config_file_and_default_choose_the_runtime_in_that_order_runc_1_3)
 {
         const char *dir = e2e_strf("%s/bin", e2e_work_dir());
         const char *plain = link_to_wrapper(dir, "oci-idmap-runtime");
