@@ -21,12 +21,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "../base/cleanup.h"
@@ -35,6 +37,7 @@
 #include "../oci/json.h"
 #include "../oci/mountinfo.h"
 #include "userns.h"
+#include "wrapper_config.h"
 #include "wrapper_overlay.h"
 
 /* The hook's activation annotation (oci/plan.h has the hook's copy): auto,
@@ -49,13 +52,19 @@ struct target {
         bool recursive;                 /* ridmap */
         bool asked;                     /* explicitly: failing is an error */
         bool own_mapping;               /* not the container's: a user namespace of its own */
-        bool rootfs;                    /* root.path: an overlay there is made anew */
+        bool rootfs;                    /* root.path */
+        bool overlay_only;              /* the runtime maps the volume itself, but not an overlay */
+        size_t mount_index;             /* a volume: mounts[mount_index] */
         int tree;                       /* the detached idmapped clone, or -EBADF */
-        struct wrap_overlay ovl;        /* or, for an overlay rootfs, the new overlay */
+        struct wrap_overlay ovl;        /* or, for an overlay, the new overlay */
 };
 
 struct job {
         char *bundle;                   /* absolute */
+        char *config_path;              /* config.json as read, */
+        struct stat config_stat;        /* the file read, */
+        char *config_text;              /* and what it held */
+        size_t config_len;
         struct oci_config config;
         bool loaded;
         bool shared_propagation;        /* rootfsPropagation or a mount asks (r)shared */
@@ -73,6 +82,8 @@ static void job_free(struct job *j)
         }
         free(j->t);
         free(j->bundle);
+        free(j->config_path);
+        free(j->config_text);
         if (j->loaded)
                 oci_config_free(&j->config);
 }
@@ -164,7 +175,7 @@ static int job_load(const struct wrap_args *a, struct job *j, struct err *e)
         if (!path)
                 return err_set(e, ENOMEM, "out of memory");
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
+        if (fd < 0 || fstat(fd, &j->config_stat) < 0)
                 return err_sys(e, errno, "open `%s`", path);
         r = read_input_fd(fd, OCI_CONFIG_MAX, &buf, &len);
         if (r < 0)
@@ -179,6 +190,9 @@ static int job_load(const struct wrap_args *a, struct job *j, struct err *e)
                 return refusal_matters(&p, e) ? r : 1;
         j->loaded = true;
         j->bundle = TAKE_PTR(bundle);
+        j->config_path = TAKE_PTR(path);
+        j->config_text = TAKE_PTR(buf);
+        j->config_len = len;
         return 0;
 }
 
@@ -272,6 +286,16 @@ static int same_source(const struct job *j, const char *path, const struct id_ma
         return 0;
 }
 
+/* Whether `path` lies on an overlay: a runtime that maps volumes itself
+ * cannot map those (an overlay mount cannot be idmapped), and the wrapper
+ * takes them over.  What it is exactly is judged once it is opened. */
+static bool on_overlay(const char *path)
+{
+        struct statfs fs;
+
+        return statfs(path, &fs) == 0 && fs.f_type == OVERLAYFS_SUPER_MAGIC;
+}
+
 static int plan_volume(struct job *j, size_t i, bool runtime_idmaps, struct err *e)
 {
         const struct oci_mount *m = &j->config.mounts[i];
@@ -283,7 +307,7 @@ static int plan_volume(struct job *j, size_t i, bool runtime_idmaps, struct err 
         int r;
 
         mapping = volume_mapping(&j->config, m, &recursive);
-        if (!mapping || runtime_idmaps)
+        if (!mapping)
                 return 0;
         snprintf(what, sizeof(what), "config.json: mounts[%zu] (%.200s)", i, m->destination);
         /* both runtimes take a relative source from the bundle directory */
@@ -293,6 +317,8 @@ static int plan_volume(struct job *j, size_t i, bool runtime_idmaps, struct err 
                 path = NULL;
         if (!path)
                 return err_set(e, ENOMEM, "out of memory");
+        if (runtime_idmaps && !on_overlay(path))
+                return 0;
         r = same_source(j, path, mapping, recursive, what, e);
         if (r != 0)
                 return r < 0 ? r : 0;
@@ -304,6 +330,8 @@ static int plan_volume(struct job *j, size_t i, bool runtime_idmaps, struct err 
         t->recursive = recursive;
         t->asked = true;
         t->own_mapping = mapping != &j->config.idmap;
+        t->mount_index = i;
+        t->overlay_only = runtime_idmaps;
         return 0;
 }
 
@@ -383,9 +411,10 @@ static int idmap_error(const struct target *t, int at, int errnum, struct err *e
 
 /* Phase one, in the host's namespace, changing nothing there: a detached
  * recursive clone of t->path, idmapped (its top, or every mount in it for
- * ridmap).  Stored in t->tree.  A rootfs that is the root of an overlay
- * mount, which cannot be idmapped, gets a new overlay on idmapped layers
- * instead (wrapper_overlay.c), in t->ovl. */
+ * ridmap).  Stored in t->tree.  The root of an overlay mount, which cannot
+ * be idmapped, gets a new overlay on idmapped layers instead
+ * (wrapper_overlay.c), in t->ovl.  1 when one of them is made, 0 when the
+ * target is left to the runtime (t->overlay_only, and no overlay). */
 static int make_tree(struct target *t, int userns, struct err *e)
 {
         _cleanup_close_ int at = -EBADF, tree = -EBADF;
@@ -395,11 +424,9 @@ static int make_tree(struct target *t, int userns, struct err *e)
         at = open(t->path, O_PATH | O_CLOEXEC);
         if (at < 0)
                 return err_sys(e, errno, "%s: open `%s`", t->what, t->path);
-        if (t->rootfs) {
-                r = wrap_overlay_make(at, t->path, t->what, t->mapping, userns, &t->ovl, e);
-                if (r != 0)
-                        return r < 0 ? r : 0;
-        }
+        r = wrap_overlay_make(at, t->path, t->what, t->mapping, t->recursive, userns, &t->ovl, e);
+        if (r != 0 || t->overlay_only)
+                return r;
         tree = open_tree(at, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
         if (tree < 0)
                 return err_sys(e, errno, "%s: open_tree `%s`", t->what, t->path);
@@ -407,7 +434,7 @@ static int make_tree(struct target *t, int userns, struct err *e)
                           sizeof(attr)) < 0)
                 return idmap_error(t, at, errno, e);
         t->tree = TAKE_FD(tree);
-        return 0;
+        return 1;
 }
 
 /* Phase two, in the wrapper's own namespace: the tree goes on top of the
@@ -466,9 +493,32 @@ static int make_trees(struct job *j, struct err *e)
                 r = make_tree(t, t->own_mapping ? own : container_userns, t->asked ? e : &soft);
                 if (r < 0 && t->asked)
                         return r;
-                ready += r >= 0;
+                ready += r > 0;
         }
         return ready;
+}
+
+/* The overlay volumes the wrapper rebuilt no longer ask the runtime (or a
+ * hook) for an idmap, in the config.json shown in the wrapper's namespace
+ * (wrapper_config.c says why). */
+static int cover_config(const struct job *j, struct err *e)
+{
+        _cleanup_free_ bool *strip = calloc(j->config.n_mounts + 1, sizeof(*strip));
+        _cleanup_free_ char *text = NULL;
+        bool any = false;
+        size_t len;
+        int r;
+
+        if (!strip)
+                return err_set(e, ENOMEM, "out of memory");
+        for (size_t i = 0; i < j->n; i++)
+                if (!j->t[i].rootfs && j->t[i].ovl.mnt >= 0)
+                        any = strip[j->t[i].mount_index] = true;
+        if (!any)
+                return 0;
+        r = wrap_config_strip_idmaps(j->config_text, j->config_len, strip, j->config.n_mounts,
+                                     &text, &len, e);
+        return r < 0 ? r : wrap_config_cover(j->config_path, &j->config_stat, text, len, e);
 }
 
 /* Nothing changes anywhere until every tree is made: only then does the
@@ -483,7 +533,7 @@ static int job_apply(struct job *j, struct err *e)
         for (size_t i = 0; r >= 0 && i < j->n; i++)
                 if (j->t[i].tree >= 0 || j->t[i].ovl.mnt >= 0)
                         r = attach_tree(&j->t[i], e);
-        return r;
+        return r < 0 ? r : cover_config(j, e);
 }
 
 /* An idmapped mount needs CAP_SYS_ADMIN in the user namespace that owns the

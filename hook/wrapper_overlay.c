@@ -1,13 +1,18 @@
-/* oci-idmap-runtime: an overlay root.path (wrapper_overlay.h).
+/* oci-idmap-runtime: an overlay root.path, or an overlay volume source
+ * (wrapper_overlay.h).
  *
  * An overlay mount cannot be idmapped (EINVAL), so the wrapper cannot clone
- * root.path and idmap the clone as it does a directory.  It makes a new
- * overlay instead, exactly as the hook does in the container's namespace
- * (hook/overlay_build.c): the same options, on idmapped clones of the same
- * layers, made with the container root's host ids, so that what the
- * container's root writes lands in the same upper dir owned by 0 on disk.
- * The runtime then binds root.path, which leads to the new overlay in the
- * wrapper's namespace, and applies every restriction itself.
+ * root.path (or a volume's source) and idmap the clone as it does a
+ * directory.  It makes a new overlay instead, exactly as the hook does in
+ * the container's namespace (hook/overlay_build.c): the same options, on
+ * idmapped clones of the same layers, made with the container root's host
+ * ids, so that what the container's root writes lands in the same upper dir
+ * owned by 0 on disk.
+ * The runtime then binds root.path (the source), which leads to the new
+ * overlay in the wrapper's namespace, and applies every restriction itself.
+ * A volume's overlay is made with the volume's mapping; under ridmap, the
+ * old overlay's submounts are idmapped with it (each with everything below
+ * it), as a directory's are.
  *
  * A new overlay has no submounts.  The old one's (rare on a bundle's
  * rootfs) are cloned, each with everything below it, before anything is
@@ -20,12 +25,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "../base/cleanup.h"
@@ -49,8 +56,17 @@ void wrap_overlay_free(struct wrap_overlay *o)
         *o = (struct wrap_overlay)WRAP_OVERLAY_INIT;
 }
 
+/* ridmap: every mount of the detached tree idmapped, in one call. */
+static int idmap_tree(int tree, int userns_fd)
+{
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64)userns_fd };
+
+        return mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr));
+}
+
 /* A detached recursive clone of submount `c` of the overlay `top`, reached
- * from the overlay's root `at` and checked to be that mount. */
+ * from the overlay's root `at` and checked to be that mount; idmapped with
+ * everything below it when o->userns_fd is set (ridmap). */
 static int clone_submount(struct wrap_overlay *o, int at, const struct mountinfo *mi,
                           const struct mountinfo_entry *top, const struct mountinfo_entry *c,
                           const char *what, struct err *e)
@@ -76,6 +92,10 @@ static int clone_submount(struct wrap_overlay *o, int at, const struct mountinfo
                 return err_sys(e, errno, "%s: open_tree the overlay's submount at `%s`", what,
                                c->mount_point);
         o->subs[o->n] = tree;
+        if (o->userns_fd >= 0 && idmap_tree(tree, o->userns_fd) < 0)
+                return err_sys(e, errno, "%s: the overlay's submount at `%s` (filesystem %s), or "
+                               "a mount below it, cannot be idmapped", what, c->mount_point,
+                               c->fstype);
         o->points[o->n] = strdup(rel);
         o->n++;
         return o->points[o->n - 1] ? 0 : err_set(e, ENOMEM, "out of memory");
@@ -128,23 +148,31 @@ static int build(struct wrap_overlay *o, int at, const struct mountinfo *mi,
 }
 
 int wrap_overlay_make(int at, const char *path, const char *what, const struct id_mapping *mapping,
-                      int userns_fd, struct wrap_overlay *o, struct err *e)
+                      bool recursive, int userns_fd, struct wrap_overlay *o, struct err *e)
 {
         struct mountinfo mi = { 0 };
         const struct mountinfo_entry *m;
+        struct statfs fs;
         bool is_root;
         int id, r;
 
+        if (fstatfs(at, &fs) < 0)
+                return err_sys(e, errno, "%s: statfs `%s`", what, path);
+        if (fs.f_type != OVERLAYFS_SUPER_MAGIC)
+                return 0;
         id = mount_id_of(at, &is_root);
         if (id < 0)
                 return err_sys(e, -id, "%s: statx `%s`", what, path);
-        if (!is_root)
-                return 0;
         r = mountinfo_load("/proc/self/mountinfo", &mi, e);
         if (r < 0)
                 return r;
         m = mountinfo_by_id(&mi, id);
-        if (m && strcmp(m->fstype, "overlay") == 0) {
+        if (m && strcmp(m->fstype, "overlay") == 0 && !is_root)
+                r = err_set(e, EOPNOTSUPP, "%s: asks for an idmap, but `%s` is a directory inside "
+                            "an overlay (mounted on `%s`), and only a whole overlay can be rebuilt "
+                            "on idmapped layers", what, path, m->mount_point);
+        else if (m && strcmp(m->fstype, "overlay") == 0) {
+                o->userns_fd = recursive ? userns_fd : -EBADF;
                 r = build(o, at, &mi, m, path, what, mapping, userns_fd, e);
                 if (r < 0)
                         wrap_overlay_free(o);

@@ -35,6 +35,8 @@ struct wrun {
         bool hook;                      /* the hook at createRuntime as well */
         const char *const *annotations;
         const char *const *args;
+        const struct bundle_mount *mounts;
+        size_t n_mounts;
 };
 
 static unsigned seq;
@@ -61,15 +63,21 @@ static struct e2e_result *wrun(const struct wrun *w)
                 .annotations = w->annotations,
                 .hook = w->hook ? HOOK_BIN : NULL,
                 .cgroups_path = e2e_strf("/oci-idmap-e2e-%d/%s", getpid(), id),
+                .mounts = w->mounts,
+                .n_mounts = w->n_mounts,
         };
+        const char *config = e2e_strf("%s/config.json", bundle);
         struct err e = { 0 };
 
         e2e_mkdirs(bundle, 0755);
-        cr_assert_eq(bundle_write_config(e2e_strf("%s/config.json", bundle), &c, &e), 0, "%s", e.msg);
+        cr_assert_eq(bundle_write_config(config, &c, &e), 0, "%s", e.msg);
+        const char *written = e2e_read_file(config);
         cr_assert_eq(setenv("OCI_IDMAP_RUNTIME", real, 1), 0);
         struct e2e_result *r = e2e_run(E2E_ARGV(w->direct ? real : WRAPPER_BIN, "--root",
                                                 state_dir(w->rt), "run", "--bundle", bundle, id));
         e2e_run(E2E_ARGV(real, "--root", state_dir(w->rt), "delete", "--force", id));
+        /* the wrapper shows the runtime a copy, in its own namespace only */
+        cr_assert_str_eq(e2e_read_file(config), written, "config.json changed on disk");
         return r;
 }
 
@@ -366,4 +374,254 @@ E2E_TEST(wrapper_overlay, fuse_layer_is_refused_when_asked_and_handed_through_un
 E2E_TEST(wrapper_overlay, fuse_layer_is_refused_when_asked_and_handed_through_under_auto_crun_1_27)
 {
         fuse_layer(E2E_CRUN_CURRENT);
+}
+
+/* ---- overlay volumes (issue 9, item 4) ------------------------------------------
+ *
+ * A bind volume whose source is an overlay (a Kubernetes image volume is
+ * one) asking for `idmap`: an overlay mount cannot be idmapped, so runc 1.3.6
+ * and crun fail on it (EINVAL) and runc 1.1.5 ignores the request.  The
+ * wrapper makes a new overlay on idmapped layers at the source, in its own
+ * namespace, and shows the runtime a config.json without that request
+ * (hook/wrapper_config.c); config.json on disk is unchanged (wrun checks). */
+
+static const char *volume_rootfs(void)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+
+        e2e_mkdirs(e2e_strf("%s/vol", rootfs), 0755);
+        return rootfs;
+}
+
+static const struct bundle_mount *one_volume(const char *source, const char *const *options)
+{
+        struct bundle_mount *m = calloc(1, sizeof(*m));
+
+        cr_assert_not_null(m);
+        *m = (struct bundle_mount){ "/vol", "bind", source, options };
+        return m;
+}
+
+#define VOL_SHOW_AND_WRITE                                                                 \
+        E2E_SH("stat -c %u:%g /vol /vol/bin/busybox /vol/stack/top; cat /vol/stack/top; " \
+               "touch /vol/made-inside && echo changed > /vol/stack/top && "             \
+               "rm /vol/etc/removable && stat -c %u:%g /vol/made-inside; echo ==; "      \
+               "cat /proc/self/mountinfo")
+
+static void volume_writes_land_in_upper_owned_by_0(enum e2e_runtime rt)
+{
+        const char *host_before = e2e_host_mounts();
+        struct ovl_layers *l = ovl_make_layers("vlayers", 3);
+        const char *listing = ovl_layers_listing(l);
+        struct ovl_rootfs *o = ovl_mount(l->lowerdir, "v", 0);
+        const struct bundle_mount *vol = one_volume(o->merged, E2E_ARGV("rbind", "idmap"));
+        const char *rootfs = volume_rootfs();
+
+        /* the problem, shown: without the wrapper the runtime fails on the
+         * overlay, or (runc 1.1.5) ignores the idmap and root owns nothing */
+        struct e2e_result *r = wrun(&(struct wrun){
+                .rt = rt, .direct = true, .rootfs = rootfs, .mounts = vol, .n_mounts = 1,
+                .args = E2E_SH("stat -c %u /vol"),
+        });
+        cr_assert(r->status != 0 || strcmp(r->out, "65534\n") == 0, "%s", e2e_describe(r));
+
+        r = wrun(&(struct wrun){ .rt = rt, .rootfs = rootfs, .mounts = vol, .n_mounts = 1,
+                                 .args = VOL_SHOW_AND_WRITE });
+        const char *files, *mi;
+        e2e_expect_ok(r);
+        split_at_marker(r, &files, &mi);
+        cr_assert_str_eq(files, "0:0\n0:0\n0:0\n2\n0:0\n", "%s", e2e_describe(r));
+        cr_assert_str_eq(e2e_mount_view_only(e2e_mount_view_parse(mi), "/vol", mi)->fstype,
+                         "overlay");
+        ovl_expect_upper_owner(o, "made-inside", 0);
+        ovl_expect_upper_owner(o, "stack/top", 0);
+        cr_assert_str_eq(e2e_read_file(e2e_strf("%s/stack/top", o->upper)), "changed\n");
+        ovl_expect_upper_whiteout(o, "etc/removable");
+        cr_assert_eq(umount2(o->merged, 0), 0, "the wrapper left a mount on `%s`", o->merged);
+        ovl_expect_layers_unchanged(l, listing);
+        e2e_expect_host_mounts(host_before);
+}
+
+E2E_TEST(wrapper_overlay_volume, idmap_overlay_volume_writes_land_in_upper_owned_by_0_runc_1_1)
+{
+        volume_writes_land_in_upper_owned_by_0(E2E_RUNC);
+}
+
+E2E_TEST(wrapper_overlay_volume, idmap_overlay_volume_writes_land_in_upper_owned_by_0_runc_1_3)
+{
+        volume_writes_land_in_upper_owned_by_0(E2E_RUNC_CURRENT);
+}
+
+E2E_TEST(wrapper_overlay_volume, idmap_overlay_volume_writes_land_in_upper_owned_by_0_crun_1_8)
+{
+        volume_writes_land_in_upper_owned_by_0(E2E_CRUN);
+}
+
+E2E_TEST(wrapper_overlay_volume, idmap_overlay_volume_writes_land_in_upper_owned_by_0_crun_1_27)
+{
+        volume_writes_land_in_upper_owned_by_0(E2E_CRUN_CURRENT);
+}
+
+/* ro, nosuid, nodev asked with the idmap: the container's view through the
+ * wrapper equals the view without the wrapper of the same volume without
+ * the idmap (the one every runtime starts), ownership aside, every flag kept. */
+static void volume_view_is_kept(enum e2e_runtime rt)
+{
+        const char *host_before = e2e_host_mounts();
+        struct ovl_layers *l = ovl_make_layers("vlayers", 2);
+        const char *listing = ovl_layers_listing(l);
+        struct ovl_rootfs *o = ovl_mount(l->lowerdir, "v", 0);
+        const char *const *cmd = E2E_SH("stat -c %u /vol; ls -a /vol /vol/opaque /vol/stack; "
+                                        "touch /vol/x || echo refused; echo ==; "
+                                        "cat /proc/self/mountinfo");
+        const char *rootfs = volume_rootfs();
+
+        struct e2e_result *without = wrun(&(struct wrun){
+                .rt = rt, .direct = true, .rootfs = rootfs, .args = cmd, .n_mounts = 1,
+                .mounts = one_volume(o->merged, E2E_ARGV("rbind", "ro", "nosuid", "nodev")),
+        });
+        struct e2e_result *with = wrun(&(struct wrun){
+                .rt = rt, .rootfs = rootfs, .args = cmd, .n_mounts = 1,
+                .mounts = one_volume(o->merged, E2E_ARGV("rbind", "ro", "nosuid", "nodev", "idmap")),
+        });
+        e2e_expect_ok(without);
+        e2e_expect_ok(with);
+
+        const char *files_without, *files_with, *mi_without, *mi_with;
+        split_at_marker(without, &files_without, &mi_without);
+        split_at_marker(with, &files_with, &mi_with);
+        cr_assert(strncmp(files_without, "65534\n", 6) == 0, "%s", e2e_describe(without));
+        cr_assert(strncmp(files_with, "0\n", 2) == 0, "%s", e2e_describe(with));
+        cr_assert_str_eq(strchr(files_with, '\n'), strchr(files_without, '\n'),
+                         "the files differ through the wrapper:\n%s\n%s", e2e_describe(without),
+                         e2e_describe(with));
+        cr_assert_not_null(strstr(files_with, "refused\n"), "%s", e2e_describe(with));
+        e2e_expect_same_view(mi_without, mi_with);
+        e2e_expect_mount_flags(e2e_mount_view_parse(mi_with), "/vol", E2E_RO | E2E_NOSUID | E2E_NODEV,
+                               mi_with);
+        cr_assert_str_neq(ovl_super_options_at(mi_with, "/vol"),
+                          ovl_super_options_at(mi_without, "/vol"), "/vol was not rebuilt");
+        cr_assert_eq(umount2(o->merged, 0), 0, "the wrapper left a mount on `%s`", o->merged);
+        e2e_expect_absent(o->upper, "x");
+        ovl_expect_layers_unchanged(l, listing);
+        e2e_expect_host_mounts(host_before);
+}
+
+E2E_TEST(wrapper_overlay_volume, view_and_flags_equal_the_view_without_the_idmap_runc_1_1)
+{
+        volume_view_is_kept(E2E_RUNC);
+}
+
+E2E_TEST(wrapper_overlay_volume, view_and_flags_equal_the_view_without_the_idmap_runc_1_3)
+{
+        volume_view_is_kept(E2E_RUNC_CURRENT);
+}
+
+E2E_TEST(wrapper_overlay_volume, view_and_flags_equal_the_view_without_the_idmap_crun_1_8)
+{
+        volume_view_is_kept(E2E_CRUN);
+}
+
+E2E_TEST(wrapper_overlay_volume, view_and_flags_equal_the_view_without_the_idmap_crun_1_27)
+{
+        volume_view_is_kept(E2E_CRUN_CURRENT);
+}
+
+/* A tmpfs on a directory of the overlay, brought along by the rbind: on the
+ * rebuilt overlay, idmapped with it under `ridmap`, as it is under `idmap`. */
+static void volume_submount_is_carried(enum e2e_runtime rt, const char *opt, bool mapped)
+{
+        const char *host_before = e2e_host_mounts();
+        struct ovl_layers *l = ovl_make_layers("vlayers", 2);
+        struct ovl_rootfs *o = ovl_mount(l->lowerdir, "v", 0);
+        const char *sub = e2e_strf("%s/opaque", o->merged);
+        cr_assert_eq(mount("tmpfs", sub, "tmpfs", MS_NOSUID, "mode=0755"), 0, "mount `%s`", sub);
+        e2e_write_file(e2e_strf("%s/in-tmpfs", sub), "t\n");
+
+        struct e2e_result *r = wrun(&(struct wrun){
+                .rt = rt, .rootfs = volume_rootfs(), .n_mounts = 1,
+                .mounts = one_volume(o->merged, E2E_ARGV("rbind", opt)),
+                .args = E2E_SH("stat -c %u /vol /vol/opaque; cat /vol/opaque/in-tmpfs; "
+                               "echo ==; cat /proc/self/mountinfo"),
+        });
+        const char *files, *mi;
+        e2e_expect_ok(r);
+        split_at_marker(r, &files, &mi);
+        cr_assert_str_eq(files, mapped ? "0\n0\nt\n" : "0\n65534\nt\n", "%s", e2e_describe(r));
+        e2e_expect_idmapped(mi, "/vol/opaque", mapped);
+        e2e_expect_mount_flags(e2e_mount_view_parse(mi), "/vol/opaque", E2E_NOSUID, mi);
+        cr_assert_eq(umount2(sub, 0), 0);
+        cr_assert_eq(umount2(o->merged, 0), 0);
+        e2e_expect_host_mounts(host_before);
+}
+
+E2E_TEST(wrapper_overlay_volume, ridmap_submount_is_carried_and_idmapped_runc_1_3)
+{
+        volume_submount_is_carried(E2E_RUNC_CURRENT, "ridmap", true);
+}
+
+E2E_TEST(wrapper_overlay_volume, ridmap_submount_is_carried_and_idmapped_runc_1_1)
+{
+        volume_submount_is_carried(E2E_RUNC, "ridmap", true);
+}
+
+E2E_TEST(wrapper_overlay_volume, idmap_submount_is_carried_as_it_is_crun_1_27)
+{
+        volume_submount_is_carried(E2E_CRUN_CURRENT, "idmap", false);
+}
+
+/* A bind of a directory inside an overlay cannot be replaced by a whole new
+ * overlay.  runc 1.1.5 would ignore the idmap; the wrapper, asked, refuses
+ * in one line and the container does not start.  (A runtime that maps
+ * volumes itself is left to refuse it with its own error, as without the
+ * wrapper.) */
+E2E_TEST(wrapper_overlay_volume, bind_of_a_directory_inside_an_overlay_is_refused_in_one_line_runc_1_1)
+{
+        const char *host_before = e2e_host_mounts();
+        struct ovl_layers *l = ovl_make_layers("vlayers", 1);
+        struct ovl_rootfs *o = ovl_mount(l->lowerdir, "v", 0);
+
+        struct e2e_result *r = wrun(&(struct wrun){
+                .rt = E2E_RUNC, .rootfs = volume_rootfs(), .n_mounts = 1,
+                .mounts = one_volume(e2e_strf("%s/stack", o->merged), E2E_ARGV("rbind", "idmap")),
+                .args = E2E_SH("echo started"),
+        });
+        cr_assert_neq(r->status, 0, "%s", e2e_describe(r));
+        cr_assert_str_eq(r->out, "", "the container must not run: %s", e2e_describe(r));
+        cr_assert(strncmp(r->err, "oci-idmap-runtime: config.json: mounts[", 39) == 0 &&
+                          strstr(r->err, "(/vol): asks for an idmap, but `") &&
+                          strstr(r->err, "/stack` is a directory inside an overlay") &&
+                          strchr(r->err, '\n') == r->err + strlen(r->err) - 1,
+                  "expected one line naming the volume: %s", e2e_describe(r));
+        cr_assert_eq(umount2(o->merged, 0), 0);
+        e2e_expect_host_mounts(host_before);
+}
+
+/* Both installed: the hook is shown no idmap request for the volume the
+ * wrapper rebuilt (whose layers it could not name), and the container runs. */
+static void volume_wrapper_and_hook(enum e2e_runtime rt)
+{
+        const char *host_before = e2e_host_mounts();
+        struct ovl_layers *l = ovl_make_layers("vlayers", 2);
+        struct ovl_rootfs *o = ovl_mount(l->lowerdir, "v", 0);
+
+        struct e2e_result *r = wrun(&(struct wrun){
+                .rt = rt, .rootfs = volume_rootfs(), .hook = true, .n_mounts = 1,
+                .mounts = one_volume(o->merged, E2E_ARGV("rbind", "idmap")),
+                .args = E2E_SH("stat -c %u / /vol; touch /vol/made-inside"),
+        });
+        e2e_expect_out(r, "0\n0\n");
+        ovl_expect_upper_owner(o, "made-inside", 0);
+        cr_assert_eq(umount2(o->merged, 0), 0);
+        e2e_expect_host_mounts(host_before);
+}
+
+E2E_TEST(wrapper_overlay_volume, with_the_hook_too_the_container_runs_and_writes_as_0_runc_1_1)
+{
+        volume_wrapper_and_hook(E2E_RUNC);
+}
+
+E2E_TEST(wrapper_overlay_volume, with_the_hook_too_the_container_runs_and_writes_as_0_crun_1_8)
+{
+        volume_wrapper_and_hook(E2E_CRUN);
 }
