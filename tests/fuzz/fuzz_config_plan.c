@@ -1,5 +1,6 @@
 /* config.json through the planner, on the public API only: oci_config_parse,
- * mountinfo_parse, plan_activation, plan_build, and both printouts.
+ * mountinfo_parse, plan_activation, plan_build, and both printouts; and
+ * through the wrapper's copy without idmap requests (wrap_config_strip_idmaps).
  *
  * Input: one control byte, then config.json, optionally a NUL byte and the
  * container's mountinfo (a NUL byte cannot be in a config.json the parser
@@ -21,6 +22,7 @@
 #include <sys/mount.h>
 
 #include "fuzz_util.h"
+#include "hook/wrapper_config.h"
 #include "oci/config.h"
 #include "oci/json.h"
 #include "oci/mountinfo.h"
@@ -172,6 +174,51 @@ static void fuzz_lenient(const char *buf, size_t len)
         json_doc_free(doc);
 }
 
+/* How many of the mount's options are `idmap` or `ridmap`. */
+static size_t idmap_requests(const struct oci_mount *m)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < m->n_options; i++)
+                n += strcmp(m->options[i], "idmap") == 0 || strcmp(m->options[i], "ridmap") == 0;
+        return n;
+}
+
+/* The wrapper's copy of a config.json the parser took, the even-numbered
+ * mounts stripped: the parser takes it too, and it says the same but for
+ * those mounts' idmap/ridmap options and mappings. */
+static void check_wrapper_copy(const char *config, size_t len, const struct oci_config *c)
+{
+        bool *strip = calloc(c->n_mounts + 1, sizeof(*strip));
+        struct oci_config copy;
+        struct err e = { 0 };
+        char *text = NULL;
+        size_t text_len;
+
+        FUZZ_CHECK(strip != NULL);
+        for (size_t i = 0; i < c->n_mounts; i += 2)
+                strip[i] = true;
+        FUZZ_CHECK(wrap_config_strip_idmaps(config, len, strip, c->n_mounts, &text, &text_len,
+                                            &e) == 0);
+        FUZZ_CHECK(oci_config_parse(text, text_len, "/bundle", "copy", &copy, &e) == 0);
+        FUZZ_CHECK(copy.n_mounts == c->n_mounts && strcmp(copy.rootfs, c->rootfs) == 0);
+        FUZZ_CHECK(id_mapping_equal(&copy.idmap, &c->idmap));
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                const struct oci_mount *a = &c->mounts[i], *b = &copy.mounts[i];
+
+                FUZZ_CHECK(strcmp(a->destination, b->destination) == 0);
+                if (!strip[i]) {
+                        FUZZ_CHECK(a->n_options == b->n_options && a->has_idmap == b->has_idmap);
+                        continue;
+                }
+                FUZZ_CHECK(idmap_requests(b) == 0 && !b->has_idmap);
+                FUZZ_CHECK(b->n_options == a->n_options - idmap_requests(a));
+        }
+        oci_config_free(&copy);
+        free(text);
+        free(strip);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct oci_config c;
@@ -205,6 +252,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
         }
         fuzz_plan(&c, mtab && !(ctl & 64) ? &mi : NULL, ctl);
+        check_wrapper_copy(config, config_len, &c);
         mountinfo_free(&mi);
         oci_config_free(&c);
 out:
