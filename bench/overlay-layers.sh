@@ -14,6 +14,7 @@
 #
 #   bench/overlay-layers.sh [--only ab] [--runs N] [--starts N] [--files N]
 #                           [--runtime runc|crun] [--hook PATH] [--layers "1 10 50 128"]
+#                           [--tmpfs]
 #
 # --runs: (a)'s rounds (default 100); --starts: (b)'s rounds (default 5);
 # --files: (b)'s image size (default 10000); --hook: the binary measured
@@ -22,12 +23,14 @@
 # failed, not timed.  It works in a private mount namespace of its own, in
 # /var/tmp/oih-ob.XXXX on the disk (short: 128 layers must fit in the one
 # page of mount options), and removes that, its runtime state, its cgroups
-# and its containerd at exit.
+# and its containerd at exit.  --tmpfs: a tmpfs over /var/tmp in that
+# namespace instead, so that nothing waits on the disk (the overlays'
+# creation there: bench/README.md).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(dirname "$here")
-only=ab runs=100 starts=5 files=10000 runtime=runc hook= layers="1 10 50 128" timer=
+only=ab runs=100 starts=5 files=10000 runtime=runc hook= layers="1 10 50 128" timer= tmpfs=
 while [ $# -gt 0 ]; do
         case "$1" in
         --only) only=$2; shift 2 ;;
@@ -38,6 +41,7 @@ while [ $# -gt 0 ]; do
         --hook) hook=$2; shift 2 ;;
         --layers) layers=$2; shift 2 ;;
         --timer) timer=$2; shift 2 ;;
+        --tmpfs) tmpfs=--tmpfs; shift ;;
         *) echo "overlay-layers.sh: unknown option $1" >&2; exit 2 ;;
         esac
 done
@@ -62,9 +66,10 @@ done
 if [ -z "${OIH_OVERLAY_BENCH_NS:-}" ]; then
         exec env OIH_OVERLAY_BENCH_NS=1 unshare -m --propagation private "$0" \
                 --only "$only" --runs "$runs" --starts "$starts" --files "$files" \
-                --runtime "$runtime" --hook "$hook" --layers "$layers" --timer "$timer"
+                --runtime "$runtime" --hook "$hook" --layers "$layers" --timer "$timer" $tmpfs
 fi
 mount -t tmpfs -o mode=755 tmpfs /run
+[ -z "$tmpfs" ] || mount -t tmpfs -o mode=1777 tmpfs /var/tmp
 
 W=$(mktemp -d /var/tmp/oih-ob.XXXX)
 chmod 755 "$W"

@@ -57,12 +57,18 @@ static const char *fstype_at(const struct mountinfo *mi, const char *path)
         return best ? best->fstype : "unknown";
 }
 
-/* A detached clone of the directory at host `path`, idmapped. */
+/* A detached clone of the directory at host `path`, idmapped.  Private:
+ * open_tree() puts a clone of a shared mount in its source's peer group, and
+ * what is mounted on it later (layers_close() stacks the clones) would then
+ * propagate to the source's peers, onto the layer's directory in the host's
+ * namespace (checked on 6.18 with a shared bind: it did).  The overlay takes
+ * private clones of its layers whatever these are. */
 static int idmapped_clone(const struct overlay_build *b, const char *path, bool ro,
                           const char *what, struct err *e)
 {
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP | (ro ? MOUNT_ATTR_RDONLY : 0),
-                                   .userns_fd = (__u64)b->userns_fd };
+                                   .userns_fd = (__u64)b->userns_fd,
+                                   .propagation = MS_PRIVATE };
         _cleanup_close_ int tree = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 
         if (tree < 0)
@@ -209,52 +215,75 @@ static int ovl_create(const struct overlay_build *b, int fs, struct err *e)
         return r;
 }
 
-/* The layers' detached clones: each must stay open until the overlay is
- * made, since closing the last fd on a detached mount dissolves it, and
- * the overlay takes its own private clones of its layers only then. */
+/* The layers' detached clones (the lower layers', then the upper and work
+ * dirs' common one): each must stay open until the overlay is made, since
+ * closing the last fd on a detached mount dissolves it, and the overlay
+ * takes its own private clones of its layers only then. */
 struct layer_fds {
-        int *fds;
+        int *trees;
         size_t n;
+        int upper, work;        /* O_PATH, below the last tree */
 };
 
-static void layer_fds_close(struct layer_fds *l)
+/* Closing the last fd of a detached tree dissolves it, and the kernel then
+ * waits for an expedited RCU grace period (namespace_unlock() from
+ * __fput()): one per tree.  Measured on 6.18: 2 to 6 us each in a loop on
+ * an idle machine, up to 70 us in the hook under runc; 0.3 to 9 ms for 128
+ * layers.  Since 6.15 a detached mount may be moved onto a detached
+ * tree of the caller's own (used here on 6.18): the clones are stacked onto
+ * the first one (each onto the one before, the top of the stack), and
+ * its one close dissolves them all with one grace period.  Only once the
+ * overlay is made: it refuses a layer whose mount has a parent (EINVAL at
+ * FSCONFIG_CMD_CREATE, checked on 6.18).  Where the kernel refuses a move
+ * (before 6.15 no target outside the caller's namespace is allowed), the
+ * rest are closed one by one, as before. */
+static void layers_close(struct layer_fds *l)
 {
-        for (size_t i = 0; i < l->n; i++)
-                if (l->fds[i] >= 0)
-                        close(l->fds[i]);
-        free(l->fds);
+        size_t stacked = 1;
+
+        while (stacked < l->n && move_mount(l->trees[stacked], "", l->trees[0], "",
+                                            MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == 0)
+                stacked++;
+        for (size_t i = l->n; i-- > 0;)
+                close(l->trees[i]);
+        if (l->upper >= 0)
+                close(l->upper);
+        if (l->work >= 0)
+                close(l->work);
+        free(l->trees);
 }
 
 static int layers_config(const struct overlay_build *b, int fs, struct layer_fds *l,
                          struct err *e)
 {
         const struct ovl_options *o = b->options;
-        int r = 0, *upper, *work, *tree;
+        int r = 0, fd;
 
-        l->fds = malloc((o->n_lower + 3) * sizeof(*l->fds));
-        if (!l->fds)
+        l->trees = malloc((o->n_lower + 1) * sizeof(*l->trees));
+        if (!l->trees)
                 return err_set(e, ENOMEM, "out of memory");
         for (size_t i = 0; r >= 0 && i < o->n_lower; i++) {
-                l->fds[l->n] = idmapped_clone(b, o->lower[i], true, "lower layer", e);
-                r = l->fds[l->n] < 0 ? l->fds[l->n] : ovl_set(fs, "lowerdir+", NULL, l->fds[l->n], e);
-                l->n++;
+                fd = idmapped_clone(b, o->lower[i], true, "lower layer", e);
+                if (fd < 0)
+                        return fd;
+                l->trees[l->n++] = fd;
+                r = ovl_set(fs, "lowerdir+", NULL, fd, e);
         }
         if (r < 0 || !o->upper)
                 return r;
-        tree = &l->fds[l->n++];
-        upper = &l->fds[l->n++];
-        work = &l->fds[l->n++];
-        *tree = *upper = *work = -EBADF;
-        r = upper_and_work(b, tree, upper, work, e);
+        fd = -EBADF;
+        r = upper_and_work(b, &fd, &l->upper, &l->work, e);
+        if (fd >= 0)
+                l->trees[l->n++] = fd;
         if (r >= 0)
-                r = ovl_set(fs, "upperdir", NULL, *upper, e);
-        return r < 0 ? r : ovl_set(fs, "workdir", NULL, *work, e);
+                r = ovl_set(fs, "upperdir", NULL, l->upper, e);
+        return r < 0 ? r : ovl_set(fs, "workdir", NULL, l->work, e);
 }
 
 int overlay_build(const struct overlay_build *b, struct err *e)
 {
         _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
-        struct layer_fds layers = { 0 };
+        struct layer_fds layers = { .upper = -EBADF, .work = -EBADF };
         int r, mnt = -EBADF;
 
         if (fs < 0)
@@ -269,6 +298,6 @@ int overlay_build(const struct overlay_build *b, struct err *e)
                 if (mnt < 0)
                         r = err_sys(e, errno, "fsmount the overlay for `%s`", b->where);
         }
-        layer_fds_close(&layers);
+        layers_close(&layers);
         return r < 0 ? r : mnt;
 }

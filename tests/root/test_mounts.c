@@ -87,6 +87,22 @@ static void setup(void)
         }
 }
 
+/* What a test mounted below `work` in its namespace (a failed one may leave
+ * some): detached, deepest first, so that rm -rf can remove the files. */
+static void unmount_below_work(void)
+{
+        struct mountinfo mi;
+        struct err e = { 0 };
+        size_t n = strlen(work);
+
+        if (mountinfo_load("/proc/self/mountinfo", &mi, &e) < 0)
+                return;
+        for (size_t i = mi.n; i-- > 0;)
+                if (strncmp(mi.e[i].mount_point, work, n) == 0 && mi.e[i].mount_point[n] == '/')
+                        umount2(mi.e[i].mount_point, MNT_DETACH);
+        mountinfo_free(&mi);
+}
+
 static void teardown(void)
 {
         standin_stop(&container);
@@ -96,6 +112,7 @@ static void teardown(void)
         if (work[0]) {
                 char cmd[160];
 
+                unmount_below_work();
                 snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
                 if (system(cmd) != 0)
                         fprintf(stderr, "could not remove %s\n", work);
@@ -409,6 +426,45 @@ Test(mounts, overlay_volume_is_swapped_for_an_overlay_on_idmapped_layers)
         assert_host_namespace_unchanged();
         mountinfo_free(&before);
         mountinfo_free(&after);
+        release_run(&r);
+}
+
+/* The hook's own mount table, one mount a line: "mount point, fstype". */
+static void own_mounts(char *buf, size_t cap)
+{
+        struct mountinfo mi;
+        struct err e = { 0 };
+        size_t len = 0;
+
+        cr_assert_eq(mountinfo_load("/proc/self/mountinfo", &mi, &e), 0, "%s", e.msg);
+        buf[0] = '\0';
+        for (size_t i = 0; i < mi.n && len < cap; i++)
+                len += (size_t)snprintf(buf + len, cap - len, "%s %s\n", mi.e[i].mount_point,
+                                        mi.e[i].fstype);
+        mountinfo_free(&mi);
+}
+
+/* Layers on a shared mount of the namespace the hook starts in (the host's
+ * when a runtime runs it): the hook's clones of them are detached and
+ * private, so nothing it does with them (it stacks them to dissolve them in
+ * one go) propagates onto the layers' directories there. */
+Test(mounts, overlay_layers_on_a_shared_mount_leave_no_mount_behind)
+{
+        char ovl[640], before[8192], after[8192];
+        struct layout l = { .rovol_already_ro = true, .vol_overlay = ovl };
+        struct run r = { 0 };
+
+        sh("mkdir -p %s/ovl/l2 %s/ovl/l3 && mount --bind %s/ovl %s/ovl && mount --make-shared %s/ovl",
+           work, work, work, work, work);
+        snprintf(ovl, sizeof(ovl), "lowerdir=%s/ovl/l3:%s/ovl/l2:%s/ovl/l,upperdir=%s/ovl/u,"
+                 "workdir=%s/ovl/w", work, work, work, work, work);
+        start_container(&l, NULL);
+        own_mounts(before, sizeof(before));
+        cr_assert_eq(hook(&r, "", vol_idmap, ACTIVATION_AUTO), 0, "%s", r.errmsg);
+        own_mounts(after, sizeof(after));
+
+        cr_assert_str_eq(after, before, "the hook's own namespace changed");
+        cr_assert_eq(owner_in_container("/vol/file"), 100000, "the lower layers are idmapped");
         release_run(&r);
 }
 
