@@ -284,3 +284,34 @@ void ovl_stop_fuse_layer(struct e2e_proc *daemon, const char *point)
         e2e_expect_ok(e2e_finish(daemon, 10));
 }
 
+
+void ovl_split_at_marker(const struct e2e_result *r, const char **listing, const char **mountinfo)
+{
+        const char *marker = strstr(r->out, "==\n");
+
+        cr_assert_not_null(marker, "no == line in the container's output:\n%s", e2e_describe(r));
+        *listing = e2e_strf("%.*s", (int)(marker - r->out), r->out);
+        *mountinfo = marker + 3;
+}
+
+const char *ovl_mount_submount(const struct ovl_rootfs *o)
+{
+        const char *sub = e2e_strf("%s/opaque", o->merged);
+
+        cr_assert_eq(mount("tmpfs", sub, "tmpfs", MS_NOSUID, "mode=0755"), 0, "mount `%s`", sub);
+        e2e_write_file(e2e_strf("%s/in-tmpfs", sub), "t\n");
+        return sub;
+}
+
+void ovl_expect_submount_carried(const struct e2e_result *r, bool mapped)
+{
+        const char *files, *mi;
+
+        e2e_expect_ok(r);
+        ovl_split_at_marker(r, &files, &mi);
+        cr_assert_str_eq(files, mapped ? "0\n0\nt\n" : "0\n65534\nt\n", "%s", e2e_describe(r));
+        e2e_expect_idmapped(mi, "/vol/opaque", mapped);
+        e2e_expect_mount_flags(e2e_mount_view_parse(mi), "/vol/opaque", E2E_NOSUID, mi);
+        cr_assert_str_eq(e2e_mount_view_only(e2e_mount_view_parse(mi), "/vol", mi)->fstype,
+                         "overlay");
+}

@@ -94,3 +94,17 @@ const char *ovl_start_fuse_layer(struct e2e_proc *daemon, const char *name);
 void ovl_stop_fuse_layer(struct e2e_proc *daemon, const char *point);
 
 
+
+/* The container's output split at its "==" line: what came before, and the
+ * mountinfo text after it. */
+void ovl_split_at_marker(const struct e2e_result *r, const char **listing, const char **mountinfo);
+
+/* A tmpfs (nosuid, holding in-tmpfs) on <overlay>/opaque, for a volume
+ * test; ovl_expect_submount_carried checks the container's output of
+ * OVL_SHOW_SUBMOUNT: the tmpfs is there at /vol/opaque on the rebuilt
+ * overlay at /vol, nosuid, idmapped or not. */
+const char *ovl_mount_submount(const struct ovl_rootfs *o);
+#define OVL_SHOW_SUBMOUNT                                                                   \
+        E2E_SH("stat -c %u /vol /vol/opaque; cat /vol/opaque/in-tmpfs; "                  \
+               "echo ==; cat /proc/self/mountinfo")
+void ovl_expect_submount_carried(const struct e2e_result *r, bool mapped);

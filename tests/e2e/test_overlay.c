@@ -70,16 +70,6 @@ static struct e2e_result *run(enum e2e_runtime rt, enum e2e_hook hook, const cha
 }
 
 /* Splits "listing==\nmountinfo" printed by a container. */
-static void split_at_marker(const struct e2e_result *r, const char **listing,
-                            const char **mountinfo)
-{
-        const char *marker = strstr(r->out, "==\n");
-
-        cr_assert_not_null(marker, "no == line in the container's output:\n%s", e2e_describe(r));
-        *listing = e2e_strf("%.*s", (int)(marker - r->out), r->out);
-        *mountinfo = marker + 3;
-}
-
 /* ---- writes, whiteouts, a second start ---------------------------------------- */
 
 /* What the container sees of the layers, then its writes: a new file, a file
@@ -182,8 +172,8 @@ static void view_is_kept(enum e2e_runtime rt, bool readonly_root)
         e2e_expect_ok(with);
 
         const char *files_without, *files_with, *mi_without, *mi_with;
-        split_at_marker(without, &files_without, &mi_without);
-        split_at_marker(with, &files_with, &mi_with);
+        ovl_split_at_marker(without, &files_without, &mi_without);
+        ovl_split_at_marker(with, &files_with, &mi_with);
         cr_assert(strncmp(files_without, "65534\n", 6) == 0, "%s", e2e_describe(without));
         cr_assert(strncmp(files_with, "0\n", 2) == 0, "%s", e2e_describe(with));
         cr_assert_str_eq(strchr(files_with, '\n'), strchr(files_without, '\n'),
@@ -458,7 +448,7 @@ static void volume_writes_land_in_upper_owned_by_0(enum e2e_runtime rt)
                 .mounts = vol, .n_mounts = 1, .args = VOL_SHOW_AND_WRITE,
         }, NULL);
         const char *files, *mi;
-        split_at_marker(r, &files, &mi);
+        ovl_split_at_marker(r, &files, &mi);
         cr_assert_str_eq(files, "0:0\n0:0\n0:0\n2\nnew\n0:0\n0:0\n", "%s", e2e_describe(r));
         /* the rebuilt overlay: still an overlay at /vol, one mount there */
         cr_assert_str_eq(e2e_mount_view_only(e2e_mount_view_parse(mi), "/vol", mi)->fstype,
@@ -514,8 +504,8 @@ static void volume_view_is_kept(enum e2e_runtime rt)
         e2e_expect_ok(with);
 
         const char *files_without, *files_with, *mi_without, *mi_with;
-        split_at_marker(without, &files_without, &mi_without);
-        split_at_marker(with, &files_with, &mi_with);
+        ovl_split_at_marker(without, &files_without, &mi_without);
+        ovl_split_at_marker(with, &files_with, &mi_with);
         cr_assert(strncmp(files_without, "65534\n65534\n", 12) == 0, "%s", e2e_describe(without));
         cr_assert(strncmp(files_with, "0\n65534\n", 8) == 0, "%s", e2e_describe(with));
         cr_assert_str_eq(strstr(files_with, "\n65534\n") + 7, files_without + 12,
@@ -599,24 +589,14 @@ static void volume_submount_is_carried(enum e2e_runtime rt, const char *opt, boo
         const char *host_before = e2e_host_mounts();
         struct ovl_layers *l = ovl_make_layers("vlayers", 2);
         struct ovl_rootfs *o = ovl_mount(l->lowerdir, "v", 0);
-        const char *sub = e2e_strf("%s/opaque", o->merged);
-        cr_assert_eq(mount("tmpfs", sub, "tmpfs", MS_NOSUID, "mode=0755"), 0, "mount `%s`", sub);
-        e2e_write_file(e2e_strf("%s/in-tmpfs", sub), "t\n");
+        const char *sub = ovl_mount_submount(o);
         const struct e2e_mount vol[] = { { "/vol", "bind", o->merged, E2E_ARGV("rbind", opt) } };
 
         struct e2e_result *r = run_bundle(&(struct e2e_bundle){
                 .runtime = rt, .hook = E2E_WITH_HOOK, .rootfs = volume_rootfs(),
-                .mounts = vol, .n_mounts = 1,
-                .args = E2E_SH("stat -c %u /vol /vol/opaque; cat /vol/opaque/in-tmpfs; "
-                               "echo ==; cat /proc/self/mountinfo"),
+                .mounts = vol, .n_mounts = 1, .args = OVL_SHOW_SUBMOUNT,
         }, NULL);
-        const char *files, *mi;
-        split_at_marker(r, &files, &mi);
-        cr_assert_str_eq(files, mapped ? "0\n0\nt\n" : "0\n65534\nt\n", "%s", e2e_describe(r));
-        e2e_expect_idmapped(mi, "/vol/opaque", mapped);
-        e2e_expect_mount_flags(e2e_mount_view_parse(mi), "/vol/opaque", E2E_NOSUID, mi);
-        cr_assert_str_eq(e2e_mount_view_only(e2e_mount_view_parse(mi), "/vol", mi)->fstype,
-                         "overlay");
+        ovl_expect_submount_carried(r, mapped);
         cr_assert_eq(umount2(sub, 0), 0);
         e2e_expect_host_mounts(host_before);
 }

@@ -152,16 +152,6 @@ E2E_TEST(wrapper_overlay, root_writes_land_in_upper_owned_by_0_crun_1_27)
 
 /* ---- the same view as without the wrapper ------------------------------------- */
 
-static void split_at_marker(const struct e2e_result *r, const char **listing,
-                            const char **mountinfo)
-{
-        const char *marker = strstr(r->out, "==\n");
-
-        cr_assert_not_null(marker, "no == line in the container's output:\n%s", e2e_describe(r));
-        *listing = e2e_strf("%.*s", (int)(marker - r->out), r->out);
-        *mountinfo = marker + 3;
-}
-
 /* Both ran: the first line (an owner) is 65534 without the wrapper and 0
  * through it; every other line of the listing, and the mount view, are
  * the same.  The two mountinfo texts are returned for more checks. */
@@ -173,8 +163,8 @@ static void expect_same_but_the_owner(const struct e2e_result *without,
 
         e2e_expect_ok(without);
         e2e_expect_ok(with);
-        split_at_marker(without, &files_without, mi_without);
-        split_at_marker(with, &files_with, mi_with);
+        ovl_split_at_marker(without, &files_without, mi_without);
+        ovl_split_at_marker(with, &files_with, mi_with);
         cr_assert(strncmp(files_without, "65534\n", 6) == 0, "%s", e2e_describe(without));
         cr_assert(strncmp(files_with, "0\n", 2) == 0, "%s", e2e_describe(with));
         cr_assert_str_eq(strchr(files_with, '\n'), strchr(files_without, '\n'),
@@ -441,7 +431,7 @@ static void volume_writes_land_in_upper_owned_by_0(enum e2e_runtime rt)
                                  .args = VOL_SHOW_AND_WRITE });
         const char *files, *mi;
         e2e_expect_ok(r);
-        split_at_marker(r, &files, &mi);
+        ovl_split_at_marker(r, &files, &mi);
         cr_assert_str_eq(files, "0:0\n0:0\n0:0\n2\n0:0\n", "%s", e2e_describe(r));
         cr_assert_str_eq(e2e_mount_view_only(e2e_mount_view_parse(mi), "/vol", mi)->fstype,
                          "overlay");
@@ -537,22 +527,13 @@ static void volume_submount_is_carried(enum e2e_runtime rt, const char *opt, boo
         const char *host_before = e2e_host_mounts();
         struct ovl_layers *l = ovl_make_layers("vlayers", 2);
         struct ovl_rootfs *o = ovl_mount(l->lowerdir, "v", 0);
-        const char *sub = e2e_strf("%s/opaque", o->merged);
-        cr_assert_eq(mount("tmpfs", sub, "tmpfs", MS_NOSUID, "mode=0755"), 0, "mount `%s`", sub);
-        e2e_write_file(e2e_strf("%s/in-tmpfs", sub), "t\n");
+        const char *sub = ovl_mount_submount(o);
 
         struct e2e_result *r = wrun(&(struct wrun){
                 .rt = rt, .rootfs = volume_rootfs(), .n_mounts = 1,
-                .mounts = one_volume(o->merged, E2E_ARGV("rbind", opt)),
-                .args = E2E_SH("stat -c %u /vol /vol/opaque; cat /vol/opaque/in-tmpfs; "
-                               "echo ==; cat /proc/self/mountinfo"),
+                .mounts = one_volume(o->merged, E2E_ARGV("rbind", opt)), .args = OVL_SHOW_SUBMOUNT,
         });
-        const char *files, *mi;
-        e2e_expect_ok(r);
-        split_at_marker(r, &files, &mi);
-        cr_assert_str_eq(files, mapped ? "0\n0\nt\n" : "0\n65534\nt\n", "%s", e2e_describe(r));
-        e2e_expect_idmapped(mi, "/vol/opaque", mapped);
-        e2e_expect_mount_flags(e2e_mount_view_parse(mi), "/vol/opaque", E2E_NOSUID, mi);
+        ovl_expect_submount_carried(r, mapped);
         cr_assert_eq(umount2(sub, 0), 0);
         cr_assert_eq(umount2(o->merged, 0), 0);
         e2e_expect_host_mounts(host_before);
