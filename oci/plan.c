@@ -278,8 +278,7 @@ static int source_shown(const struct plan_input *in, size_t i, struct shown *out
         if (path_within(clean, in->config->rootfs))
                 return 0;
         holder = mountinfo_lookup(in->mountinfo, clean);
-        if (!holder || !path_within(clean, holder->mount_point) ||
-            path_within(holder->mount_point, in->config->rootfs))
+        if (!holder || !path_within(clean, holder->mount_point))
                 return 0;
         rest = strcmp(holder->mount_point, "/") == 0 ? clean : clean + strlen(holder->mount_point);
         out->root = path_join(holder->root, rest);
