@@ -294,6 +294,11 @@ E2E_TEST(never_loosen, ro_volume_through_an_image_var_run_symlink_keeps_its_flag
         ro_volume_through_var_run_is_carried(E2E_CRUN);
 }
 
+E2E_TEST(never_loosen, ro_volume_through_an_image_var_run_symlink_keeps_its_flags_and_the_rootfs_is_idmapped_crun_1_27)
+{
+        ro_volume_through_var_run_is_carried(E2E_CRUN_CURRENT);
+}
+
 /* The volume asks for an idmap: runc 1.1.5 ignores the option, so without
  * the hook the container sees the files as 65534; with it, as 0, and what
  * it writes there is 0's on disk.  crun 1.8.1 maps such a volume itself. */
@@ -330,6 +335,11 @@ E2E_TEST(never_loosen, idmap_volume_through_an_image_var_run_symlink_is_idmapped
 E2E_TEST(never_loosen, idmap_volume_through_an_image_var_run_symlink_is_idmapped_crun)
 {
         idmap_volume_through_var_run_is_idmapped(E2E_CRUN);
+}
+
+E2E_TEST(never_loosen, idmap_volume_through_an_image_var_run_symlink_is_idmapped_crun_1_27)
+{
+        idmap_volume_through_var_run_is_idmapped(E2E_CRUN_CURRENT);
 }
 
 /* Two volumes bind one source through the symlink: each mount shows the
