@@ -171,8 +171,9 @@ static int mount_mapping(struct plan *p, const struct oci_config *c, size_t i,
  * the rootfs, holds as many mounts as config.json has entries for that point
  * pairs with them bottom to top.  Anything else (a symlink or a magic link led
  * the runtime elsewhere, a runtime added or dropped a mount there) is left
- * unidentified: the hook never resolves the destination again through
- * directories that the image or the container control, and never guesses. */
+ * unidentified, but for a bind mount found by its source (below): the hook
+ * never resolves the destination again through directories that the image
+ * or the container control, and never guesses. */
 
 /* The stack of mounts at `point` below the rootfs mount, bottom first;
  * how many (at most max). */
