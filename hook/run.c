@@ -26,6 +26,7 @@
 #include "mounts.h"
 #include "privilege.h"
 #include "runtime.h"
+#include "sources.h"
 #include "userns.h"
 #include "../base/io.h"
 
@@ -35,6 +36,8 @@ struct hook_run {
         int userns_fds[ARRAY_SIZE(((struct plan *)0)->mappings)];
         struct oci_state state;
         struct oci_config config;
+        char *bundle_dir;       /* the one the runtime resolves relative paths in */
+        char **bind_sources;    /* plan_input.bind_sources, config.n_mounts of them */
         struct mountinfo mountinfo;
         bool have_mountinfo;
         struct plan plan;
@@ -51,6 +54,8 @@ static void inputs_free(struct hook_run *in)
                 close(in->procdir);
         plan_free(&in->plan);
         mountinfo_free(&in->mountinfo);
+        bind_sources_free(in->bind_sources, in->config.n_mounts);
+        free(in->bundle_dir);
         oci_config_free(&in->config);
         oci_state_free(&in->state);
 }
@@ -89,8 +94,11 @@ static int make_plan(struct hook_run *in, const struct annotations *state_annota
         };
         int r = plan_activation(state_annotations, &in->config.annotations, &pin.activation, e);
 
+        if (r >= 0 && pin.mountinfo)
+                r = bind_sources_resolve(&in->config, in->bundle_dir, &in->bind_sources, e);
         if (r < 0)
                 return r;
+        pin.bind_sources = (const char *const *)in->bind_sources;
         return plan_build(&pin, &in->plan, e);
 }
 
@@ -282,6 +290,7 @@ int hook_stage_config(struct hook_run *in, struct err *e)
                  * leave early. */
                 if (!in->config.has_userns || !in->config.has_idmap)
                         return EXIT_OK;
+                in->bundle_dir = TAKE_PTR(bundle_dir);
                 return HOOK_NEXT;
         }
         /* A config the hook cannot read or refused: fail only a container
@@ -417,6 +426,9 @@ static int plan_inputs(struct hook_run *in, const char *bundle, pid_t pid, const
         }
         if (oci_config_load(bundle, &in->config, e) < 0)
                 return -EINVAL;
+        in->bundle_dir = strdup(bundle);
+        if (!in->bundle_dir)
+                return err_set(e, ENOMEM, "out of memory");
         if (pid > 0) {
                 _cleanup_close_ int pidfd = pidfd_open(pid, 0);
 

@@ -748,6 +748,12 @@ bool oci_mount_has_option(const struct oci_mount *m, const char *opt)
         return false;
 }
 
+bool oci_mount_is_bind(const struct oci_mount *m)
+{
+        return (m->type && strcmp(m->type, "bind") == 0) || oci_mount_has_option(m, "bind") ||
+               oci_mount_has_option(m, "rbind");
+}
+
 const char *oci_mount_option_value(const struct oci_mount *m, const char *name)
 {
         size_t len = strlen(name);

@@ -93,6 +93,10 @@ enum oci_userns_probe oci_config_probe_userns(const char *config_path);
 /* True when the mount's options hold `opt` exactly. */
 bool oci_mount_has_option(const struct oci_mount *m, const char *opt);
 
+/* A bind mount, as both runtimes take one: type "bind", or the option
+ * "bind" or "rbind" whatever the type. */
+bool oci_mount_is_bind(const struct oci_mount *m);
+
 /* The value after "<name>=" in the mount's options, or NULL; the last one
  * when the option is given twice (as mount(8) takes it). */
 const char *oci_mount_option_value(const struct oci_mount *m, const char *name);

@@ -450,7 +450,7 @@ static const struct mountinfo_entry *stack_top(const struct mountinfo *mi,
  * component by component, each time onto the top of the stack mounted on
  * the mount reached so far.  This tells apart two stacks at one point when
  * one was hidden by a mount made later on a directory above it. */
-static const struct mountinfo_entry *top_by_walk(const struct mountinfo *mi, const char *path)
+static const struct mountinfo_entry *walk(const struct mountinfo *mi, const char *path)
 {
         const struct mountinfo_entry *cur = NULL;
         char *prefix;
@@ -483,7 +483,19 @@ static const struct mountinfo_entry *top_by_walk(const struct mountinfo *mi, con
                 p = slash + 1;
         }
         free(prefix);
+        return cur;
+}
+
+static const struct mountinfo_entry *top_by_walk(const struct mountinfo *mi, const char *path)
+{
+        const struct mountinfo_entry *cur = walk(mi, path);
+
         return cur && strcmp(cur->mount_point, path) == 0 ? cur : NULL;
+}
+
+const struct mountinfo_entry *mountinfo_lookup(const struct mountinfo *mi, const char *path)
+{
+        return path[0] == '/' ? walk(mi, path) : NULL;
 }
 
 const struct mountinfo_entry *mountinfo_top(const struct mountinfo *mi, const char *mount_point)

@@ -69,6 +69,12 @@ bool mountinfo_is_below(const struct mountinfo *mi, const struct mountinfo_entry
  * point hides it.  A hidden mount can be reached by no path. */
 bool mountinfo_visible(const struct mountinfo *mi, const struct mountinfo_entry *e);
 
+/* The mount a lookup of `path` from "/" ends on: the one that holds the
+ * file at `path` (absolute, clean, its symlinks already resolved), as
+ * mountinfo_visible walks; NULL for a relative path or a table without a
+ * root mount. */
+const struct mountinfo_entry *mountinfo_lookup(const struct mountinfo *mi, const char *path);
+
 /* The mount whose parent is `parent` and whose mount point is
  * `mount_point`, or NULL.  A parent has at most one child per point:
  * a second mount there lands on the first. */

@@ -171,8 +171,9 @@ static int mount_mapping(struct plan *p, const struct oci_config *c, size_t i,
  * the rootfs, holds as many mounts as config.json has entries for that point
  * pairs with them bottom to top.  Anything else (a symlink or a magic link led
  * the runtime elsewhere, a runtime added or dropped a mount there) is left
- * unidentified: the hook never resolves the destination again through
- * directories that the image or the container control, and never guesses. */
+ * unidentified, but for a bind mount found by its source (below): the hook
+ * never resolves the destination again through directories that the image
+ * or the container control, and never guesses. */
 
 /* The stack of mounts at `point` below the rootfs mount, bottom first;
  * how many (at most max). */
@@ -203,25 +204,17 @@ static size_t stack_at(const struct mountinfo *mi, const struct mountinfo_entry 
         return n;
 }
 
-static int identify_mounts(const struct plan_input *in, struct plan *p,
-                           const struct mountinfo_entry *root, struct err *e)
+/* Pairs each entry with the stack at its lexical destination. */
+static void pair_at_destinations(const struct plan_input *in, struct plan *p,
+                                 const struct mountinfo_entry *root, char **points)
 {
-        const struct oci_config *c = in->config;
         const struct mountinfo_entry *stack[8];
-        char **points = calloc(c->n_mounts ? c->n_mounts : 1, sizeof(*points));
-        int r = 0;
+        size_t n_mounts = in->config->n_mounts;
 
-        if (!points)
-                return err_set(e, ENOMEM, "out of memory");
-        for (size_t i = 0; r >= 0 && i < c->n_mounts; i++) {
-                points[i] = path_join_in(c->rootfs, c->mounts[i].destination);
-                if (!points[i])
-                        r = err_set(e, ENOMEM, "out of memory");
-        }
-        for (size_t i = 0; r >= 0 && i < c->n_mounts; i++) {
+        for (size_t i = 0; i < n_mounts; i++) {
                 size_t n, k = 0, rank = 0;
 
-                for (size_t j = 0; j < c->n_mounts; j++)
+                for (size_t j = 0; j < n_mounts; j++)
                         if (strcmp(points[j], points[i]) == 0) {
                                 rank += j < i;
                                 k++;
@@ -237,6 +230,157 @@ static int identify_mounts(const struct plan_input *in, struct plan *p,
                         p->mounts[i].fstype = stack[rank]->fstype;
                 }
         }
+}
+
+/* ---- a bind mount the runtime put elsewhere, found by its source -------------
+ *
+ * A symlink in the image on the way to a destination (/var/run -> /run,
+ * where Kubernetes binds /var/run/secrets/kubernetes.io/serviceaccount) led
+ * the runtime elsewhere, and the destination holds nothing.  A bind mount
+ * is still told apart by what it shows: the host resolved its source
+ * (plan_input.bind_sources: outside the rootfs, never through the image),
+ * and the mount of the table that holds that path gives the device and the
+ * root (mountinfo's fields 3 and 4) that every bind of it has.  The entry
+ * pairs with the one mount of the rootfs tree that shows the same and that
+ * no entry holds at its destination, when no other entry left unpaired
+ * binds the same: one to one, or not at all.  Which mount the runtime made
+ * still comes from the table alone; the destination is never looked up. */
+
+struct shown {
+        unsigned major, minor;
+        char *root;             /* NULL: not known */
+};
+
+/* `path` is `top` or lies below it (both absolute and clean). */
+static bool path_within(const char *path, const char *top)
+{
+        size_t n = strlen(top);
+
+        if (strcmp(top, "/") == 0)
+                return true;
+        return strncmp(path, top, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* What a bind of entry i's source shows; out->root stays NULL when that is
+ * not known.  Negative only for -ENOMEM. */
+static int source_shown(const struct plan_input *in, size_t i, struct shown *out)
+{
+        const char *src = in->bind_sources[i];
+        const struct mountinfo_entry *holder;
+        _cleanup_free_ char *clean = NULL;
+        const char *rest;
+
+        if (!src || src[0] != '/' || !oci_mount_is_bind(&in->config->mounts[i]))
+                return 0;
+        clean = path_join("/", src);
+        if (!clean)
+                return -ENOMEM;
+        /* in the rootfs, the image's: what it shows is the image's to change */
+        if (path_within(clean, in->config->rootfs))
+                return 0;
+        holder = mountinfo_lookup(in->mountinfo, clean);
+        if (!holder || !path_within(clean, holder->mount_point))
+                return 0;
+        rest = strcmp(holder->mount_point, "/") == 0 ? clean : clean + strlen(holder->mount_point);
+        out->root = path_join(holder->root, rest);
+        if (!out->root)
+                return -ENOMEM;
+        out->major = holder->major;
+        out->minor = holder->minor;
+        return 0;
+}
+
+static bool same_shown(const struct shown *a, const struct mountinfo_entry *m)
+{
+        return a->major == m->major && a->minor == m->minor && strcmp(a->root, m->root) == 0;
+}
+
+/* A mount of the rootfs tree that no entry holds, at no entry's destination. */
+static bool unpaired(const struct plan_input *in, const struct plan *p,
+                     const struct mountinfo_entry *root, const struct mountinfo_entry *m,
+                     char **points)
+{
+        if (m == root || !mountinfo_is_below(in->mountinfo, m, root))
+                return false;
+        for (size_t j = 0; j < p->n_mounts; j++)
+                if (p->mounts[j].mount == m || strcmp(points[j], m->mount_point) == 0)
+                        return false;
+        return true;
+}
+
+/* The one unpaired mount that shows what entry i's source is, or NULL. */
+static const struct mountinfo_entry *by_source(const struct plan_input *in, const struct plan *p,
+                                               const struct mountinfo_entry *root, char **points,
+                                               const struct shown *shown, size_t i)
+{
+        const struct mountinfo *mi = in->mountinfo;
+        const struct mountinfo_entry *found = NULL;
+        size_t entries = 0, mounts = 0;
+
+        for (size_t j = 0; j < p->n_mounts; j++)
+                entries += shown[j].root && shown[j].major == shown[i].major &&
+                           shown[j].minor == shown[i].minor &&
+                           strcmp(shown[j].root, shown[i].root) == 0;
+        for (size_t k = 0; entries == 1 && k < mi->n && mounts < 2; k++)
+                if (same_shown(&shown[i], &mi->e[k]) && unpaired(in, p, root, &mi->e[k], points)) {
+                        found = &mi->e[k];
+                        mounts++;
+                }
+        return entries == 1 && mounts == 1 ? found : NULL;
+}
+
+static int identify_by_source(const struct plan_input *in, struct plan *p,
+                              const struct mountinfo_entry *root, char **points, struct err *e)
+{
+        size_t n = p->n_mounts;
+        struct shown *shown;
+        int r = 0;
+
+        if (!in->bind_sources || !root || !n)
+                return 0;
+        shown = calloc(n, sizeof(*shown));
+        if (!shown)
+                return err_set(e, ENOMEM, "out of memory");
+        /* every entry not paired at its destination competes for a mount */
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                if (p->mounts[i].ident != IDENT_FOUND)
+                        r = source_shown(in, i, &shown[i]);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const struct mountinfo_entry *m;
+
+                if (p->mounts[i].ident != IDENT_NOT_THERE || !shown[i].root)
+                        continue;
+                m = by_source(in, p, root, points, shown, i);
+                if (m) {
+                        p->mounts[i].ident = IDENT_FOUND_BY_SOURCE;
+                        p->mounts[i].mount = m;
+                        p->mounts[i].fstype = m->fstype;
+                }
+        }
+        for (size_t i = 0; i < n; i++)
+                free(shown[i].root);
+        free(shown);
+        return r < 0 ? err_set(e, ENOMEM, "out of memory") : 0;
+}
+
+static int identify_mounts(const struct plan_input *in, struct plan *p,
+                           const struct mountinfo_entry *root, struct err *e)
+{
+        const struct oci_config *c = in->config;
+        char **points = calloc(c->n_mounts ? c->n_mounts : 1, sizeof(*points));
+        int r = 0;
+
+        if (!points)
+                return err_set(e, ENOMEM, "out of memory");
+        for (size_t i = 0; r >= 0 && i < c->n_mounts; i++) {
+                points[i] = path_join_in(c->rootfs, c->mounts[i].destination);
+                if (!points[i])
+                        r = err_set(e, ENOMEM, "out of memory");
+        }
+        if (r >= 0) {
+                pair_at_destinations(in, p, root, points);
+                r = identify_by_source(in, p, root, points, e);
+        }
         for (size_t i = 0; i < c->n_mounts; i++)
                 free(points[i]);
         free(points);
@@ -248,7 +392,8 @@ static const char *ident_problem(const struct plan_entry *pe)
         switch (pe->ident) {
         case IDENT_NOT_THERE:
                 return "nothing is mounted at its destination: the runtime mounted it "
-                       "elsewhere (through a symlink) or not at all";
+                       "elsewhere (through a symlink) or not at all, and no mount of its "
+                       "source pairs with it one to one";
         case IDENT_AMBIGUOUS:
                 return "the mounts at its destination do not pair one to one with "
                        "config.json's entries for it";
@@ -462,7 +607,7 @@ static int plan_mount(const struct plan_input *in, struct plan *p, size_t i, str
                 pe->reason = REASON_NOT_ASKED;
                 return 0;
         }
-        if (in->mountinfo && pe->ident != IDENT_FOUND)
+        if (in->mountinfo && pe->ident != IDENT_FOUND && pe->ident != IDENT_FOUND_BY_SOURCE)
                 return err_set(e, ENOENT, "config.json: mounts[%zu] (%s) asks for an idmap, but %s; "
                                "the hook will not guess which mount it is", i, m->destination,
                                ident_problem(pe));

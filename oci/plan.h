@@ -70,6 +70,9 @@ enum plan_ident {
                                  * elsewhere (a symlink on the way) or not at all */
         IDENT_AMBIGUOUS,        /* the mounts at the destination do not pair one to
                                  * one with the config.json entries for it */
+        IDENT_FOUND_BY_SOURCE,  /* nothing at the destination, but the one mount in
+                                 * the rootfs tree that shows what its source is,
+                                 * and the only entry binding it (identify_by_source) */
 };
 
 struct plan_entry {
@@ -88,7 +91,8 @@ struct plan_entry {
                                          * rebuilt for it; -1 when none */
         enum plan_ident ident;
         /* The mount the runtime made for it, in the table read at hook
-         * start (plan_input.mountinfo); NULL unless IDENT_FOUND. */
+         * start (plan_input.mountinfo); NULL unless IDENT_FOUND or
+         * IDENT_FOUND_BY_SOURCE. */
         const struct mountinfo_entry *mount;
 };
 
@@ -186,6 +190,12 @@ struct plan_input {
         /* root.path is the host's "/" (same device and inode): never
          * idmapped, since the container's root would own the host. */
         bool rootfs_is_host_root;
+        /* One per config.json mount, or NULL for none: a bind mount's source
+         * as the host resolves it (relative to the bundle, every symlink
+         * followed: an absolute, clean path), NULL where the hook resolved
+         * none or it lies in the rootfs, which the image controls.  Pairs a
+         * bind the runtime put elsewhere than its destination. */
+        const char *const *bind_sources;
 };
 
 /* Reads the activation from the annotations (state's win over config's). */

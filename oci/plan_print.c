@@ -72,7 +72,10 @@ static void print_entry(const struct plan_entry *pe, const char *label, FILE *f)
         fprintf(f, "%s %s", label, pe->destination);
         if (pe->type || pe->fstype)
                 fprintf(f, " (%s)", pe->type ? pe->type : pe->fstype);
-        if (pe->mount)
+        if (pe->mount && pe->ident == IDENT_FOUND_BY_SOURCE)
+                fprintf(f, " [mount %d at `%s`, found by its source]", pe->mount->mount_id,
+                        pe->mount->mount_point);
+        else if (pe->mount)
                 fprintf(f, " [mount %d]", pe->mount->mount_id);
         else if (pe->ident == IDENT_NOT_THERE)
                 fprintf(f, " [not at its destination]");
@@ -249,6 +252,15 @@ static void gen_step(yajl_gen g, const struct plan *p, const struct plan_step *s
         yajl_gen_map_close(g);
 }
 
+/* How an entry was paired with the runtime's mount (enum plan_ident). */
+static const char *const ident_names[] = {
+        [IDENT_NO_TABLE] = "no mount table",
+        [IDENT_FOUND] = "at its destination",
+        [IDENT_NOT_THERE] = "not at its destination",
+        [IDENT_AMBIGUOUS] = "ambiguous at its destination",
+        [IDENT_FOUND_BY_SOURCE] = "by its source",
+};
+
 static void gen_entry(yajl_gen g, const struct plan_entry *pe)
 {
         yajl_gen_map_open(g);
@@ -258,6 +270,14 @@ static void gen_entry(yajl_gen g, const struct plan_entry *pe)
         pe->type ? STR(g, pe->type) : yajl_gen_null(g);
         STR(g, "fstype");
         pe->fstype ? STR(g, pe->fstype) : yajl_gen_null(g);
+        STR(g, "identified");
+        STR(g, ident_names[pe->ident]);
+        if (pe->mount) {
+                STR(g, "mountID");
+                yajl_gen_integer(g, pe->mount->mount_id);
+                STR(g, "mountPoint");
+                STR(g, pe->mount->mount_point);
+        }
         STR(g, "action");
         STR(g, pe->idmap ? "idmap" : "keep");
         STR(g, "reason");

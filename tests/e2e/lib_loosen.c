@@ -107,7 +107,7 @@ static void read_hook_record(struct loosen_result *res, const char *rec)
 struct loosen_result *loosen_run(const struct loosen_bundle *b)
 {
         struct loosen_result *res = calloc(1, sizeof(*res));
-        const char *rt = e2e_runtime_name(b->runtime);
+        const char *rt = e2e_runtime_name(b->runtime), *bin = e2e_runtime_bin(b->runtime);
         /* The state dir lib_e2e.c's teardown lists and clears. */
         const char *state = e2e_strf("%s/%s-state", e2e_work_dir(), rt);
         const char *id, *bundle, *rec, *hook = NULL;
@@ -125,12 +125,12 @@ struct loosen_result *loosen_run(const struct loosen_bundle *b)
 
         const char *nofile = e2e_strf("--nofile=%u:", b->nofile_soft);
         if (b->nofile_soft)
-                e2e_start(&p, E2E_ARGV("prlimit", nofile, rt, "--root", state, "run", "--bundle",
+                e2e_start(&p, E2E_ARGV("prlimit", nofile, bin, "--root", state, "run", "--bundle",
                                        bundle, id));
         else
-                e2e_start(&p, E2E_ARGV(rt, "--root", state, "run", "--bundle", bundle, id));
+                e2e_start(&p, E2E_ARGV(bin, "--root", state, "run", "--bundle", bundle, id));
         res->r = e2e_finish(&p, b->timeout_s ? b->timeout_s : E2E_TIMEOUT);
-        e2e_run(E2E_ARGV(rt, "--root", state, "delete", "--force", id));
+        e2e_run(E2E_ARGV(bin, "--root", state, "delete", "--force", id));
 
         res->id = id;
         res->hook_err = "";

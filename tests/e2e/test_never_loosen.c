@@ -229,6 +229,177 @@ E2E_TEST(never_loosen, ro_volume_swapped_for_a_symlink_before_the_hook_stays_rea
         swapped_destination_keeps_ro_and_maps_nothing_unasked(E2E_CRUN);
 }
 
+/* ---- 3b: a volume whose destination goes through an image symlink ------------
+ *
+ * The image has /var/run -> /run, as most do; the volume's destination is
+ * /var/run/x (Kubernetes mounts /var/run/secrets/kubernetes.io/serviceaccount
+ * read-only so).  The runtime resolves the symlink and mounts at /run/x, so
+ * nothing is at the destination in the mount table.  The hook pairs the
+ * entry with the runtime's mount by its source, the only mount of the
+ * rootfs tree that shows it; under crun, which sets a volume's flags after
+ * the hooks on the old tree, it then carries them onto the copy and the
+ * rootfs is idmapped, where it used to be left alone. */
+static const char *const ro_all[] = { "rbind", "ro", "nosuid", "nodev", "noexec", NULL };
+
+static const char *var_run_rootfs(void)
+{
+        const char *rootfs = e2e_make_disk_rootfs();
+
+        e2e_mkdirs(e2e_strf("%s/var", rootfs), 0755);
+        must_symlink("/run", e2e_strf("%s/var/run", rootfs));
+        /* a user-namespaced runtime cannot make them in the root-owned image */
+        e2e_mkdirs(e2e_strf("%s/run/x", rootfs), 0755);
+        e2e_mkdirs(e2e_strf("%s/run/y", rootfs), 0755);
+        return rootfs;
+}
+
+static void ro_volume_through_var_run_is_carried(enum e2e_runtime rt)
+{
+        const char *before = e2e_host_mounts();
+        const char *vol = e2e_make_volume("secrets-source");
+        const struct e2e_mount mounts[] = { { "/var/run/x", "bind", vol, ro_all } };
+        struct loosen_bundle b = {
+                .runtime = rt, .rootfs = var_run_rootfs(), .mounts = mounts, .n_mounts = 1,
+                .annotations = AUTO, .script = "cat /var/run/x/f; touch /var/run/x/w; stat -c %u /",
+        };
+
+        /* owned by the container's root: only "ro" stops its writes */
+        e2e_shift_tree(vol, E2E_HOST_BASE);
+        b.hook = E2E_WITHOUT_HOOK;
+        struct loosen_result *without = loosen_run(&b);
+        cr_assert(strstr(without->probe, "data\n") &&
+                  strstr(without->probe, "/var/run/x/w: Read-only file system"), "%s",
+                  loosen_describe(without));
+        b.hook = E2E_WITH_HOOK;
+        struct loosen_result *with = loosen_run(&b);
+
+        expect_root_idmapped(with);
+        cr_assert(strstr(with->probe, "/var/run/x/w: Read-only file system\n0\n"),
+                  "the volume stays read-only, the rootfs is owned by 0 inside:\n%s",
+                  loosen_describe(with));
+        e2e_expect_same_view(without->mountinfo, with->mountinfo);
+        loosen_expect_mount(with, "/run/x", E2E_RO | E2E_NOSUID | E2E_NODEV | E2E_NOEXEC, false);
+        loosen_expect_idmapped_only(without, with, E2E_ARGV("/"));
+        e2e_expect_absent(vol, "w");
+        e2e_expect_host_mounts(before);
+}
+
+E2E_TEST(never_loosen, ro_volume_through_an_image_var_run_symlink_keeps_its_flags_and_the_rootfs_is_idmapped_runc)
+{
+        ro_volume_through_var_run_is_carried(E2E_RUNC);
+}
+
+E2E_TEST(never_loosen, ro_volume_through_an_image_var_run_symlink_keeps_its_flags_and_the_rootfs_is_idmapped_crun)
+{
+        ro_volume_through_var_run_is_carried(E2E_CRUN);
+}
+
+E2E_TEST(never_loosen, ro_volume_through_an_image_var_run_symlink_keeps_its_flags_and_the_rootfs_is_idmapped_crun_1_27)
+{
+        ro_volume_through_var_run_is_carried(E2E_CRUN_CURRENT);
+}
+
+/* The volume asks for an idmap: runc 1.1.5 ignores the option, so without
+ * the hook the container sees the files as 65534; with it, as 0, and what
+ * it writes there is 0's on disk.  crun 1.8.1 maps such a volume itself. */
+static void idmap_volume_through_var_run_is_idmapped(enum e2e_runtime rt)
+{
+        const char *before = e2e_host_mounts();
+        const char *vol = e2e_make_volume("idmap-source");
+        const struct e2e_mount mounts[] = { { "/var/run/x", "bind", vol, plain_idmap } };
+        struct loosen_bundle b = {
+                .runtime = rt, .rootfs = var_run_rootfs(), .mounts = mounts, .n_mounts = 1,
+                .annotations = AUTO, .script = "stat -c %u /var/run/x/f; touch /var/run/x/w",
+        };
+
+        b.hook = E2E_WITHOUT_HOOK;
+        struct loosen_result *without = loosen_run(&b);
+        loosen_expect_ran(without);
+        b.hook = E2E_WITH_HOOK;
+        struct loosen_result *with = loosen_run(&b);
+
+        expect_root_idmapped(with);
+        cr_assert_str_eq(with->probe, "0\n", "%s", loosen_describe(with));
+        e2e_expect_same_view(without->mountinfo, with->mountinfo);
+        loosen_expect_mount(with, "/run/x", 0, true);
+        loosen_expect_idmapped_only(without, with, E2E_ARGV("/", "/run/x"));
+        e2e_expect_owner(vol, "w", 0);
+        e2e_expect_host_mounts(before);
+}
+
+E2E_TEST(never_loosen, idmap_volume_through_an_image_var_run_symlink_is_idmapped_runc)
+{
+        idmap_volume_through_var_run_is_idmapped(E2E_RUNC);
+}
+
+E2E_TEST(never_loosen, idmap_volume_through_an_image_var_run_symlink_is_idmapped_crun)
+{
+        idmap_volume_through_var_run_is_idmapped(E2E_CRUN);
+}
+
+E2E_TEST(never_loosen, idmap_volume_through_an_image_var_run_symlink_is_idmapped_crun_1_27)
+{
+        idmap_volume_through_var_run_is_idmapped(E2E_CRUN_CURRENT);
+}
+
+/* Two volumes bind one source through the symlink: each mount shows the
+ * same, so neither pairs, as before.  Under crun the rootfs is left alone
+ * (their flags could not be carried), under runc it is idmapped; an idmap
+ * asked on one of them is refused in one line. */
+static void one_source_twice_through_var_run_pairs_neither(enum e2e_runtime rt, bool idmap)
+{
+        const char *before = e2e_host_mounts();
+        const char *vol = e2e_make_volume("twice-source");
+        const struct e2e_mount mounts[] = {
+                { "/var/run/x", "bind", vol, ro_all },
+                { "/var/run/y", "bind", vol, idmap ? plain_idmap : ro_all },
+        };
+        struct loosen_bundle b = {
+                .runtime = rt, .rootfs = var_run_rootfs(), .mounts = mounts, .n_mounts = 2,
+                .annotations = AUTO, .script = "touch /run/x/w /run/y/w2",
+        };
+
+        e2e_shift_tree(vol, E2E_HOST_BASE);
+        b.hook = E2E_WITHOUT_HOOK;
+        struct loosen_result *without = loosen_run(&b);
+        loosen_expect_ran(without);
+        b.hook = E2E_WITH_HOOK;
+        struct loosen_result *with = loosen_run(&b);
+
+        e2e_expect_host_mounts(before);
+        if (idmap) {
+                cr_assert(loosen_refused_with_one_line(with, "/var/run/y"), "%s",
+                          loosen_describe(with));
+                cr_assert(strstr(with->hook_err, "no mount of its source pairs with it one to one"),
+                          "%s", loosen_describe(with));
+                return;
+        }
+        loosen_expect_same_outcome(without, with);
+        e2e_expect_idmapped(with->mountinfo, "/", rt == E2E_RUNC);
+        if (rt == E2E_CRUN)
+                cr_assert(strstr(with->hook_err, " /var/run/x: nothing is mounted at its destination") && strstr(with->hook_err, "one to one"), "%s",
+                          loosen_describe(with));
+        loosen_expect_mount(with, "/run/x", E2E_RO | E2E_NOSUID | E2E_NODEV | E2E_NOEXEC, false);
+        loosen_expect_mount(with, "/run/y", E2E_RO | E2E_NOSUID | E2E_NODEV | E2E_NOEXEC, false);
+        e2e_expect_absent(vol, "w");
+        e2e_expect_absent(vol, "w2");
+}
+
+E2E_TEST(never_loosen, one_source_bound_twice_through_an_image_symlink_pairs_neither_runc)
+{
+        one_source_twice_through_var_run_pairs_neither(E2E_RUNC, false);
+}
+
+E2E_TEST(never_loosen, one_source_bound_twice_through_an_image_symlink_pairs_neither_crun)
+{
+        one_source_twice_through_var_run_pairs_neither(E2E_CRUN, false);
+}
+
+E2E_TEST(never_loosen, idmap_on_one_source_bound_twice_through_an_image_symlink_is_refused_runc)
+{
+        one_source_twice_through_var_run_pairs_neither(E2E_RUNC, true);
+}
+
 /* ---- 4: a destination reached through a magic link -------------------------
  *
  * runc resolves a destination's symlinks itself, inside the rootfs: the

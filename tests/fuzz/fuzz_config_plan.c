@@ -116,6 +116,10 @@ static void check_plan(const struct oci_config *c, const struct plan *p)
                 check_flag(m, pe, "noexec", "exec", MOUNT_ATTR_NOEXEC);
                 check_mapping(p, pe);
         }
+        /* one to one: no mount of the table is two entries' */
+        for (size_t i = 0; i < p->n_mounts; i++)
+                for (size_t j = i + 1; p->mounts[i].mount && j < p->n_mounts; j++)
+                        FUZZ_CHECK(p->mounts[i].mount != p->mounts[j].mount);
         FUZZ_CHECK(plan_has_work(p) == !p->nothing_to_do);
         check_printouts(p);
 }
@@ -136,15 +140,25 @@ static void fuzz_plan(const struct oci_config *c, const struct mountinfo *mi, un
         struct err e = { 0 };
         int r;
 
+        const char **sources = calloc(c->n_mounts ? c->n_mounts : 1, sizeof(*sources));
+
+        FUZZ_CHECK(sources);
+        /* the sources as written, as if the host resolved each to itself:
+         * relative, unclean and in-rootfs ones included */
+        for (size_t i = 0; i < c->n_mounts; i++)
+                sources[i] = c->mounts[i].source;
+        in.bind_sources = sources;
         FUZZ_SET_RUNTIME(&in, ctl);
         if ((ctl & 3) == 0) {
                 r = plan_activation(&none, &c->annotations, &in.activation, &e);
                 if (r < 0) {
                         fuzz_check_refusal(r, &e, "");
+                        free(sources);
                         return;
                 }
         }
         r = plan_build(&in, &p, &e);
+        free(sources);
         if (r < 0) {
                 fuzz_check_refusal(r, &e, "");
                 return;

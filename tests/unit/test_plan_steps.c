@@ -33,12 +33,14 @@ struct fx {
 static const struct rootfs_owner root_owned = { .known = true, .uid = 0, .gid = 0 };
 
 /* Plans `mounts` (config.json's mounts array, inside the brackets) with the
- * table TABLE_TOP + `table`; fx.r holds plan_build's result. */
-static void plan(struct fx *fx, const char *mounts, const char *annotations, const char *table,
-                 enum runtime_kind runtime, enum activation a)
+ * table TABLE_TOP + `table` and, when not NULL, the bind sources as the
+ * host resolved them (one per mount); fx.r holds plan_build's result. */
+static void plan_src(struct fx *fx, const char *mounts, const char *annotations, const char *table,
+                     enum runtime_kind runtime, enum activation a, const char *const *sources)
 {
         char doc[8192], mi[8192];
-        struct plan_input in = { .owner = root_owned, .activation = a, .runtime = runtime };
+        struct plan_input in = { .owner = root_owned, .activation = a, .runtime = runtime,
+                                 .bind_sources = sources };
 
         snprintf(doc, sizeof(doc), "{\"ociVersion\":\"1.1.0\",\"root\":{\"path\":\"rootfs\"},"
                  "\"mounts\":[%s],%s%s%s}", mounts, USERNS, annotations ? "," : "",
@@ -51,6 +53,12 @@ static void plan(struct fx *fx, const char *mounts, const char *annotations, con
         in.config = &fx->config;
         in.mountinfo = &fx->mi;
         fx->r = plan_build(&in, &fx->plan, &fx->e);
+}
+
+static void plan(struct fx *fx, const char *mounts, const char *annotations, const char *table,
+                 enum runtime_kind runtime, enum activation a)
+{
+        plan_src(fx, mounts, annotations, table, runtime, a, NULL);
 }
 
 static void release(struct fx *fx)
@@ -169,6 +177,202 @@ Test(identity, a_dotdot_destination_pairs_with_the_mount_inside_the_rootfs)
         plan(&fx, BIND("/../../v", "\"rbind\",\"idmap\""), NULL,
              "30 10 0:2 /v " RT "/v rw,relatime - ext4 /dev/vdb rw\n",
              RUNTIME_RUNC_BY_PATH, ACTIVATION_FALSE);
+        cr_assert_eq(fx.r, 0, "%s", fx.e.msg);
+        cr_assert_eq(fx.plan.mounts[0].mount->mount_id, 30);
+        release(&fx);
+}
+
+/* ---- a bind the runtime put elsewhere, found by its source ----------------
+ *
+ * The image has /var/run -> /run: the runtime bound /var/run/x at /run/x.
+ * The host's volumes are on their own filesystem (0:5) at /srv; the
+ * sources below are as the hook resolved them on the host. */
+#define SRV "2 1 0:5 / /srv rw,relatime - ext4 /dev/vdc rw\n"
+#define VOL_RO "\"rbind\",\"ro\",\"nosuid\",\"nodev\",\"noexec\""
+
+Test(by_source, a_ro_bind_through_an_image_symlink_is_paired_and_its_flags_carried_under_crun)
+{
+        struct fx fx = { 0 }, lexical = { 0 };
+        const char *table = SRV "30 10 0:5 /secret " RT "/run/x rw,relatime - ext4 /dev/vdc rw\n";
+
+        plan_src(&fx, BIND("/var/run/x", VOL_RO), NULL, table, RUNTIME_CRUN_BY_HANDLE,
+                 ACTIVATION_AUTO, (const char *[]){ "/srv/secret" });
+        cr_assert_eq(fx.r, 0, "%s", fx.e.msg);
+        cr_assert_eq(fx.plan.mounts[0].ident, IDENT_FOUND_BY_SOURCE);
+        cr_assert_eq(fx.plan.mounts[0].mount->mount_id, 30);
+        cr_assert(fx.plan.root.idmap, "%s", fx.plan.notice);
+        expect_steps(&fx, IDMAP_ROOT
+                     "set-attrs mount 30 `" RT "/run/x` (mounts[0] /var/run/x): "
+                     "ro,nosuid,nodev,noexec\n"
+                     "mask `/proc/kcore` (linux.maskedPaths[0])\n"
+                     "readonly-path `/proc/sys` (linux.readonlyPaths[0])\n");
+        /* without the sources, as before: left alone, flags not carried */
+        plan(&lexical, BIND("/var/run/x", VOL_RO), NULL, table, RUNTIME_CRUN_BY_HANDLE,
+             ACTIVATION_AUTO);
+        cr_assert_eq(lexical.plan.mounts[0].ident, IDENT_NOT_THERE);
+        cr_assert_eq(lexical.plan.root.reason, REASON_CANNOT_CARRY);
+        release(&fx);
+        release(&lexical);
+}
+
+Test(by_source, the_printouts_say_the_mount_was_found_by_its_source)
+{
+        struct fx fx = { 0 };
+        char *text = NULL, *json = NULL;
+        size_t len;
+        FILE *f;
+
+        plan_src(&fx, BIND("/var/run/x", VOL_RO), NULL,
+                 SRV "30 10 0:5 /secret " RT "/run/x rw,relatime - ext4 /dev/vdc rw\n",
+                 RUNTIME_CRUN_BY_HANDLE, ACTIVATION_AUTO, (const char *[]){ "/srv/secret" });
+        cr_assert_eq(fx.r, 0, "%s", fx.e.msg);
+        f = open_memstream(&text, &len);
+        plan_print_text(&fx.plan, f);
+        fclose(f);
+        f = open_memstream(&json, &len);
+        plan_print_json(&fx.plan, f);
+        fclose(f);
+        cr_assert(strstr(text, "mount /var/run/x (bind) [mount 30 at `" RT "/run/x`, found by its "
+                         "source]: keep, not asked;"), "%s", text);
+        cr_assert(strstr(json, "\"identified\": \"by its source\",\n            \"mountID\": 30,\n"
+                         "            \"mountPoint\": \"" RT "/run/x\""), "%s", json);
+        free(text);
+        free(json);
+        release(&fx);
+}
+
+Test(by_source, an_idmap_asked_through_an_image_symlink_is_carried_out_on_the_runtimes_mount)
+{
+        struct fx fx = { 0 };
+
+        plan_src(&fx, BIND("/var/run/x", "\"rbind\",\"idmap\""), NULL,
+                 SRV "30 10 0:5 /secret " RT "/run/x rw,relatime - ext4 /dev/vdc rw\n",
+                 RUNTIME_RUNC_BY_PATH, ACTIVATION_FALSE, (const char *[]){ "/srv/secret" });
+        expect_steps(&fx, "idmap-swap mount 30 `" RT "/run/x` (mounts[0] /var/run/x): uids "
+                          "0:100000:65536 gids 0:100000:65536, top only\n");
+        release(&fx);
+}
+
+Test(by_source, a_source_in_the_rootfs_is_never_paired_by)
+{
+        struct fx fx = { 0 };
+
+        /* the image's /srv/secret, bound at /var/run/x -> /run/x */
+        plan_src(&fx, BIND("/var/run/x", "\"rbind\",\"idmap\""), NULL,
+                 "30 10 0:1 /b/rootfs/srv/secret " RT "/run/x rw,relatime - ext4 /dev/vda rw\n",
+                 RUNTIME_RUNC_BY_PATH, ACTIVATION_FALSE,
+                 (const char *[]){ "/b/rootfs/../rootfs/srv/secret" });
+        cr_assert_eq(fx.r, -ENOENT);
+        cr_assert(strstr(fx.e.msg, "will not guess"), "%s", fx.e.msg);
+        release(&fx);
+}
+
+Test(by_source, an_entry_ambiguous_at_its_destination_binding_the_same_source_keeps_it_unpaired)
+{
+        struct fx fx = { 0 };
+
+        /* two mounts at /p for one entry: which is /p's is not known, and the
+         * one at /run/x might be either entry's as far as the sources tell */
+        plan_src(&fx, BIND("/p", "\"rbind\"") "," BIND("/var/run/x", "\"rbind\",\"idmap\""), NULL,
+                 SRV "29 10 0:5 /secret " RT "/p rw,relatime - ext4 /dev/vdc rw\n"
+                     "30 29 0:2 /other " RT "/p rw,relatime - ext4 /dev/vdb rw\n"
+                     "31 10 0:5 /secret " RT "/run/x rw,relatime - ext4 /dev/vdc rw\n",
+                 RUNTIME_RUNC_BY_PATH, ACTIVATION_FALSE,
+                 (const char *[]){ "/srv/secret", "/srv/secret" });
+        cr_assert_eq(fx.r, -ENOENT, "%s", fx.e.msg);
+        cr_assert(strstr(fx.e.msg, "mounts[1] (/var/run/x) asks for an idmap"), "%s", fx.e.msg);
+        release(&fx);
+}
+
+Test(by_source, two_mounts_showing_the_source_pair_with_neither)
+{
+        struct fx fx = { 0 };
+
+        plan_src(&fx, BIND("/var/run/x", "\"rbind\",\"idmap\""), NULL,
+                 SRV "30 10 0:5 /secret " RT "/run/x rw,relatime - ext4 /dev/vdc rw\n"
+                     "31 10 0:5 /secret " RT "/run/y rw,relatime - ext4 /dev/vdc rw\n",
+                 RUNTIME_RUNC_BY_PATH, ACTIVATION_FALSE, (const char *[]){ "/srv/secret" });
+        cr_assert_eq(fx.r, -ENOENT);
+        cr_assert(strstr(fx.e.msg, "no mount of its source pairs with it one to one"), "%s",
+                  fx.e.msg);
+        release(&fx);
+}
+
+Test(by_source, two_entries_binding_one_source_through_symlinks_pair_with_neither)
+{
+        struct fx fx = { 0 };
+
+        plan_src(&fx, BIND("/var/run/x", VOL_RO) "," BIND("/var/run/y", VOL_RO), NULL,
+                 SRV "30 10 0:5 /secret " RT "/run/x rw,relatime - ext4 /dev/vdc rw\n"
+                     "31 10 0:5 /secret " RT "/run/y rw,relatime - ext4 /dev/vdc rw\n",
+                 RUNTIME_CRUN_BY_HANDLE, ACTIVATION_AUTO,
+                 (const char *[]){ "/srv/secret", "/srv/secret" });
+        cr_assert_eq(fx.r, 0, "%s", fx.e.msg);
+        cr_assert_eq(fx.plan.mounts[0].ident, IDENT_NOT_THERE);
+        cr_assert_eq(fx.plan.mounts[1].ident, IDENT_NOT_THERE);
+        cr_assert_eq(fx.plan.root.reason, REASON_CANNOT_CARRY, "as before: left alone");
+        release(&fx);
+}
+
+Test(by_source, a_mount_paired_at_its_destination_is_never_taken_again)
+{
+        struct fx one = { 0 }, two = { 0 };
+        const char *mounts = BIND("/x", VOL_RO) "," BIND("/var/run/x", "\"rbind\",\"idmap\"");
+        const char *const sources[] = { "/srv/secret", "/srv/secret" };
+
+        /* /x's mount is the only one showing /srv/secret: /var/run/x's is not there */
+        plan_src(&one, mounts, NULL,
+                 SRV "30 10 0:5 /secret " RT "/x rw,relatime - ext4 /dev/vdc rw\n",
+                 RUNTIME_RUNC_BY_PATH, ACTIVATION_FALSE, sources);
+        cr_assert_eq(one.r, -ENOENT, "%s", one.e.msg);
+        cr_assert(strstr(one.e.msg, "mounts[1] (/var/run/x) asks for an idmap"), "%s", one.e.msg);
+        /* with a second one, the entry paired at /x leaves it to /var/run/x */
+        plan_src(&two, mounts, NULL,
+                 SRV "30 10 0:5 /secret " RT "/x rw,relatime - ext4 /dev/vdc rw\n"
+                     "31 10 0:5 /secret " RT "/run/x rw,relatime - ext4 /dev/vdc rw\n",
+                 RUNTIME_RUNC_BY_PATH, ACTIVATION_FALSE, sources);
+        cr_assert_eq(two.plan.mounts[0].ident, IDENT_FOUND);
+        cr_assert_eq(two.plan.mounts[0].mount->mount_id, 30);
+        cr_assert_eq(two.plan.mounts[1].ident, IDENT_FOUND_BY_SOURCE);
+        expect_steps(&two, "idmap-swap mount 31 `" RT "/run/x` (mounts[1] /var/run/x): uids "
+                           "0:100000:65536 gids 0:100000:65536, top only\n");
+        release(&one);
+        release(&two);
+}
+
+Test(by_source, a_mount_at_another_entrys_destination_or_a_non_bind_is_never_taken)
+{
+        struct fx dest = { 0 }, tmpfs = { 0 };
+
+        /* /run/x is another entry's destination: the mount there is its */
+        plan_src(&dest, BIND("/run/x", "\"rbind\"") "," BIND("/var/run/x", "\"rbind\",\"idmap\""),
+                 NULL,
+                 SRV "30 10 0:5 /secret " RT "/run/x rw,relatime - ext4 /dev/vdc rw\n"
+                     "31 30 0:5 /secret " RT "/run/x rw,relatime - ext4 /dev/vdc rw\n",
+                 RUNTIME_RUNC_BY_PATH, ACTIVATION_FALSE,
+                 (const char *[]){ "/srv/other", "/srv/secret" });
+        cr_assert_eq(dest.r, -ENOENT, "%s", dest.e.msg);
+        /* a tmpfs has no source to be told by */
+        plan_src(&tmpfs, "{\"destination\":\"/var/run/x\",\"type\":\"tmpfs\",\"source\":\"/srv/secret\","
+                         "\"options\":[\"idmap\"]}", NULL,
+                 SRV "30 10 0:5 /secret " RT "/run/x rw,relatime - ext4 /dev/vdc rw\n",
+                 RUNTIME_RUNC_BY_PATH, ACTIVATION_FALSE, (const char *[]){ "/srv/secret" });
+        cr_assert_eq(tmpfs.r, -ENOENT, "%s", tmpfs.e.msg);
+        release(&dest);
+        release(&tmpfs);
+}
+
+Test(by_source, a_source_below_a_host_mount_shows_that_mounts_root_joined_with_the_rest)
+{
+        struct fx fx = { 0 };
+
+        /* /srv is itself a bind of /vols on 0:5; /srv/a/b is /vols/a/b there.
+         * The rootfs's own /srv/a/b shows 0:1, never taken. */
+        plan_src(&fx, BIND("/var/run/x", "\"rbind\",\"idmap\""), NULL,
+                 "2 1 0:5 /vols /srv rw,relatime - ext4 /dev/vdc rw\n"
+                 "29 10 0:1 /b/rootfs/srv/a/b " RT "/run/y rw,relatime - ext4 /dev/vda rw\n"
+                 "30 10 0:5 /vols/a/b " RT "/run/x rw,relatime - ext4 /dev/vdc rw\n",
+                 RUNTIME_RUNC_BY_PATH, ACTIVATION_FALSE, (const char *[]){ "/srv/a/b" });
         cr_assert_eq(fx.r, 0, "%s", fx.e.msg);
         cr_assert_eq(fx.plan.mounts[0].mount->mount_id, 30);
         release(&fx);
