@@ -567,7 +567,9 @@ static int enter(struct applier *a, int pidfd, struct err *e)
         ino_t host_ns = 0, ns = 0;
         int r;
 
-        a->proc_self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        /* openat, not open: the hook's seccomp filter allows openat only,
+         * and musl's open() is SYS_open (glibc's is openat) */
+        a->proc_self = openat(AT_FDCWD, "/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (a->proc_self < 0)
                 return err_sys(e, errno, "open `/proc/self`");
         r = mntns_ino(a, &host_ns, e);

@@ -76,8 +76,10 @@ static const struct seccomp_allowed allowlist[] = {
         ALLOW(openat2),
         ALLOW(read),
         ALLOW(write),           /* uid_map, gid_map; the error line on stderr */
+        ALLOW(writev),          /* the same through musl's stdio (HOOK_LIBC=musl) */
         ALLOW(close),
         ALLOW(newfstatat),      /* fstat() and /proc/self/ns/mnt */
+        ALLOW(fstat),           /* musl's fstat() */
         ALLOW(statx),           /* mount ids and types of what was opened */
         ALLOW(lseek),           /* glibc's tzfile reader, for syslog's timestamp */
 
@@ -86,6 +88,8 @@ static const struct seccomp_allowed allowlist[] = {
         ALLOW_IF(mmap, ARG_BITS_CLEAR(2, PROT_EXEC)),
         ALLOW(munmap),
         ALLOW(mremap),
+        /* musl's malloc hands freed pages back with MADV_FREE */
+        ALLOW_IF(madvise, ARG_EQ(2, MADV_FREE)),
 
         /* The child's filter, built on the first traced fork only (most
          * containers need none: their own namespace serves): libseccomp
