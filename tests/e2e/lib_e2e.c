@@ -710,20 +710,32 @@ struct e2e_result *e2e_podman_run(const struct e2e_podman *c)
 
 /* ---- bundles ------------------------------------------------------------------ */
 
-/* The test's own mounts in the shared writer's form; lives until teardown. */
-static const struct bundle_mount *bundle_mounts(const struct e2e_bundle *b)
+const struct bundle_mount *e2e_bundle_mounts(const struct e2e_mount *mounts, size_t n)
 {
-        struct bundle_mount *m = keep(calloc(b->n_mounts + 1, sizeof(*m)));
+        struct bundle_mount *m = keep(calloc(n + 1, sizeof(*m)));
 
-        for (size_t i = 0; i < b->n_mounts; i++)
+        for (size_t i = 0; i < n; i++)
                 m[i] = (struct bundle_mount){
-                        .destination = b->mounts[i].destination,
-                        .type = b->mounts[i].type,
-                        .source = b->mounts[i].source,
-                        .options = b->mounts[i].options,
-                        .mapping = b->mounts[i].mapping,
+                        .destination = mounts[i].destination,
+                        .type = mounts[i].type,
+                        .source = mounts[i].source,
+                        .options = mounts[i].options,
+                        .mapping = mounts[i].mapping,
                 };
         return m;
+}
+
+struct e2e_result *e2e_wrapper_run(const char *bin, const char *real, const char *state,
+                                   const char *bundle, const char *id)
+{
+        const char *config = e2e_strf("%s/config.json", bundle);
+        const char *written = e2e_read_file(config);
+
+        cr_assert_eq(setenv("OCI_IDMAP_RUNTIME", real, 1), 0);
+        struct e2e_result *r = e2e_run(E2E_ARGV(bin, "--root", state, "run", "--bundle", bundle, id));
+        e2e_run(E2E_ARGV(real, "--root", state, "delete", "--force", id));
+        cr_assert_str_eq(e2e_read_file(config), written, "config.json changed on disk");
+        return r;
 }
 
 static void write_config(const char *path, const struct e2e_bundle *b, const char *id)
@@ -734,7 +746,7 @@ static void write_config(const char *path, const struct e2e_bundle *b, const cha
                 .args = b->args,
                 .hostname = "e2e",
                 .host_base = b->host_base ? b->host_base : E2E_HOST_BASE,
-                .mounts = bundle_mounts(b),
+                .mounts = e2e_bundle_mounts(b->mounts, b->n_mounts),
                 .n_mounts = b->n_mounts,
                 .annotations = b->annotations,
                 .hook = b->hook != E2E_WITH_HOOK ? NULL : b->hook_path ? b->hook_path : HOOK_BIN,

@@ -204,6 +204,19 @@ struct e2e_mount {
         const char *mapping;
 };
 
+struct bundle_mount;
+/* The mounts in tests/support's writer form (bundle_config.mounts); lives
+ * until teardown. */
+const struct bundle_mount *e2e_bundle_mounts(const struct e2e_mount *mounts, size_t n);
+
+/* `BIN --root STATE run --bundle BUNDLE ID`, with OCI_IDMAP_RUNTIME naming
+ * `real` (BIN: the runtime wrapper, or `real` itself), then always
+ * `REAL --root STATE delete --force ID`.  Fails the test when the bundle's
+ * config.json changed on disk: the wrapper shows the runtime a copy of it,
+ * in its own namespace only. */
+struct e2e_result *e2e_wrapper_run(const char *bin, const char *real, const char *state,
+                                   const char *bundle, const char *id);
+
 struct e2e_bundle {
         enum e2e_runtime runtime;
         enum e2e_hook hook;

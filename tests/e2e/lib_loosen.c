@@ -46,26 +46,10 @@ static const char *hook_wrapper(const char *rec, unsigned nofile_soft)
                                       HOOK_BIN, rec, rec, rec));
 }
 
-static struct bundle_mount *bundle_mounts(const struct loosen_bundle *b)
-{
-        struct bundle_mount *m = calloc(b->n_mounts + 1, sizeof(*m));
-
-        cr_assert_not_null(m, "out of memory");
-        for (size_t i = 0; i < b->n_mounts; i++)
-                m[i] = (struct bundle_mount){
-                        .destination = b->mounts[i].destination,
-                        .type = b->mounts[i].type,
-                        .source = b->mounts[i].source,
-                        .options = b->mounts[i].options,
-                        .mapping = b->mounts[i].mapping,
-                };
-        return m;
-}
-
 static void write_config(const char *path, const struct loosen_bundle *b, const char *id,
                          const char *hook)
 {
-        _cleanup_free_ struct bundle_mount *mounts = bundle_mounts(b);
+        const struct bundle_mount *mounts = e2e_bundle_mounts(b->mounts, b->n_mounts);
         const struct bundle_config c = {
                 .rootfs = b->rootfs,
                 .readonly_root = b->readonly_root,

@@ -115,15 +115,8 @@ static struct e2e_result *wrun(const struct wrun *w)
         const char *id = e2e_strf("w%d-%u", getpid(), ++seq);
         const char *bundle = write_bundle(w, id);
         const char *real = rt_path(w->rt);
-        const char *config = e2e_strf("%s/config.json", bundle);
-        const char *written = e2e_read_file(config);
 
-        cr_assert_eq(setenv("OCI_IDMAP_RUNTIME", real, 1), 0);
-        struct e2e_result *r = e2e_run(E2E_ARGV(w->direct ? real : WRAPPER_BIN, "--root",
-                                                state_dir(w->rt), "run", "--bundle", bundle, id));
-        e2e_run(E2E_ARGV(real, "--root", state_dir(w->rt), "delete", "--force", id));
-        cr_assert_str_eq(e2e_read_file(config), written, "config.json changed on disk");
-        return r;
+        return e2e_wrapper_run(w->direct ? real : WRAPPER_BIN, real, state_dir(w->rt), bundle, id);
 }
 
 /* ---- the rootfs ------------------------------------------------------------- */
