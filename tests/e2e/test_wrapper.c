@@ -1124,6 +1124,25 @@ static void merge_dropin(const char *link_dir)
                                       (int)(table - engine), engine, out, table));
 }
 
+/* `podman run` of `sh -c CMD` on `rootfs` with the runtime the drop-in names
+ * idmap-crun, the podman state under `work`, no hooks.d, the given
+ * annotation. */
+static struct e2e_result *podman_idmap_crun(const char *work, const char *annotation,
+                                            const char *rootfs, const char *cmd)
+{
+        return e2e_run(E2E_ARGV(
+                "podman", "--root", e2e_strf("%s/podman/root", work),
+                "--runroot", e2e_strf("%s/podman/runroot", work),
+                "--tmpdir", e2e_strf("%s/podman/tmp", work),
+                "--network-config-dir", e2e_strf("%s/podman/networks", work),
+                "--cgroup-manager=cgroupfs", "--events-backend=file",
+                "--hooks-dir", e2e_strf("%s/hooks.d-none", work), "--runtime", "idmap-crun",
+                "run", "--rm", "--network", "none",
+                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                "--cgroup-parent", e2e_strf("/oci-idmap-e2e-%d", getpid()), E2E_USERNS_FLAGS,
+                "--annotation", annotation, "--rootfs", rootfs, "sh", "-c", cmd));
+}
+
 E2E_TEST(wrapper_podman, runtime_name_from_the_packaged_drop_in_runs_through_the_wrapper_crun_1_27)
 {
         const char *record, *work = e2e_work_dir();
@@ -1133,17 +1152,8 @@ E2E_TEST(wrapper_podman, runtime_name_from_the_packaged_drop_in_runs_through_the
         e2e_mkdirs(e2e_strf("%s/hooks.d-none", work), 0755);
         (void)link;
 
-        struct e2e_result *r = e2e_run(E2E_ARGV(
-                "podman", "--root", e2e_strf("%s/podman/root", work),
-                "--runroot", e2e_strf("%s/podman/runroot", work),
-                "--tmpdir", e2e_strf("%s/podman/tmp", work),
-                "--network-config-dir", e2e_strf("%s/podman/networks", work),
-                "--cgroup-manager=cgroupfs", "--events-backend=file",
-                "--hooks-dir", e2e_strf("%s/hooks.d-none", work), "--runtime", "idmap-crun",
-                "run", "--rm", "--network", "none",
-                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
-                "--cgroup-parent", e2e_strf("/oci-idmap-e2e-%d", getpid()), E2E_USERNS_FLAGS,
-                "--rootfs", rootfs, "sh", "-c", "stat -c %u /; touch /made-inside"));
+        struct e2e_result *r = podman_idmap_crun(work, "io.github.oci-idmap-hook.rootfs=auto",
+                                                 rootfs, "stat -c %u /; touch /made-inside");
         e2e_expect_out(r, "0\n");
         e2e_expect_owner(rootfs, "made-inside", 0);
         const char *calls = e2e_read_file(record);
@@ -1153,18 +1163,7 @@ E2E_TEST(wrapper_podman, runtime_name_from_the_packaged_drop_in_runs_through_the
         cr_assert(strncmp(calls, "--log-format=json --log ", 24) == 0, "%s", calls);
 
         /* and the wrapper's own error reaches the person running podman */
-        r = e2e_run(E2E_ARGV(
-                "podman", "--root", e2e_strf("%s/podman/root", work),
-                "--runroot", e2e_strf("%s/podman/runroot", work),
-                "--tmpdir", e2e_strf("%s/podman/tmp", work),
-                "--network-config-dir", e2e_strf("%s/podman/networks", work),
-                "--cgroup-manager=cgroupfs", "--events-backend=file",
-                "--hooks-dir", e2e_strf("%s/hooks.d-none", work), "--runtime", "idmap-crun",
-                "run", "--rm", "--network", "none",
-                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
-                "--cgroup-parent", e2e_strf("/oci-idmap-e2e-%d", getpid()), E2E_USERNS_FLAGS,
-                "--annotation", "io.github.oci-idmap-hook.rootfs=yes",
-                "--rootfs", rootfs, "sh", "-c", "echo started"));
+        r = podman_idmap_crun(work, "io.github.oci-idmap-hook.rootfs=yes", rootfs, "echo started");
         e2e_expect_fail_with(r, "oci-idmap-runtime: config.json: annotations: "
                                 "io.github.oci-idmap-hook.rootfs: \"yes\" is not auto, true or false");
         cr_assert_null(strstr(r->out, "started"), "%s", e2e_describe(r));
